@@ -1,0 +1,76 @@
+import { createRequire } from 'node:module';
+import { addSchemaSet, createAjv } from './ajv.js';
+import { buildModel, header, type SchemaSet } from './model.js';
+
+const require = createRequire(import.meta.url);
+const standaloneCode = require('ajv/dist/standalone').default as (
+  ajv: unknown,
+  refs: Record<string, string>,
+) => string;
+const { _ } = require('ajv') as typeof import('ajv');
+
+/**
+ * Turns the `require("…")` calls ajv's standalone output still contains in ESM mode into
+ * ESM default imports (CommonJS interop gives `module.exports`), so the module runs in Node
+ * and bundles for browsers without a CommonJS shim.
+ */
+export function requiresToImports(code: string): string {
+  const specifiers: string[] = [];
+  const body = code.replace(/require\("([^"]+)"\)/g, (_match, specifier: string) => {
+    const withExt = specifier.endsWith('.js') ? specifier : `${specifier}.js`;
+    let index = specifiers.indexOf(withExt);
+    if (index === -1) index = specifiers.push(withExt) - 1;
+    return `__dep${index}`;
+  });
+  const imports = specifiers.map((s, i) => `import __dep${i} from "${s}";`).join('\n');
+  return `${imports}\n${body.replace(/^"use strict";\n/, '')}`;
+}
+
+/**
+ * Emits `validators.ts`: ajv standalone code (formats included) for the envelope and every
+ * event, plus `eventValidators`, a map from event name to its validator. Nothing compiles a
+ * schema at run time.
+ */
+export function emitValidators(set: SchemaSet): string {
+  const ajv = createAjv({
+    code: { source: true, esm: true, lines: true, formats: _`require("ajv-formats/dist/formats").fullFormats` },
+  });
+  addSchemaSet(ajv, set);
+  const events = buildModel(set);
+  const refs: Record<string, string> = { validateEnvelope: String(set.envelope.schema.$id) };
+  for (const event of events) refs[`validate${event.typeBase}`] = event.id;
+  const code = requiresToImports(standaloneCode(ajv, refs))
+    // ajv declares its exports untyped; keep them as internal aliases and export typed ones below.
+    .replace(/^export const (\w+) = (\w+);$/gm, 'const $1Impl = $2;');
+
+  const typed = Object.keys(refs)
+    .map((name) => `export const ${name}: GeneratedValidator = ${name}Impl;`)
+    .join('\n');
+  const map = events.map((e) => `  ${JSON.stringify(e.name)}: validate${e.typeBase},`).join('\n');
+  return `${header('ajv standalone validators')}// @ts-nocheck — ajv's generated JavaScript; the typed exports are at the end of the file.
+import type { EventName } from './types.js';
+${code}
+
+/** One ajv error: where (JSON pointer into the payload), which keyword, and a message. */
+export interface GeneratedValidationError {
+  instancePath: string;
+  schemaPath: string;
+  keyword: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+/** A generated validator: returns true when valid, otherwise sets \`errors\`. */
+export interface GeneratedValidator {
+  (data: unknown): boolean;
+  errors?: GeneratedValidationError[] | null;
+}
+
+${typed}
+
+/** Event name → validator of its full envelope. */
+export const eventValidators: { readonly [N in EventName]: GeneratedValidator } = {
+${map}
+};
+`;
+}

@@ -1,0 +1,63 @@
+import type { CauseFlowEvent, ValidationIssue } from '@causeflow/events';
+
+/**
+ * One event as stored in the log. `cursor` is its opaque, per-tenant position: the SSE `id:`
+ * a client sends back as `Last-Event-ID` to resume right after it.
+ */
+export interface StoredEvent {
+  readonly cursor: string;
+  /** The validated event; `id` is always set (assigned at append when the producer sent none). */
+  readonly event: CauseFlowEvent & { readonly id: string };
+}
+
+/** Result of reading a tenant's log after a cursor. */
+export type ReadResult =
+  /** Events strictly after the cursor, in append order (at most `limit`); empty when caught up. */
+  | { readonly status: 'ok'; readonly events: readonly StoredEvent[] }
+  /** The cursor was never issued by this log, or belongs to another epoch (e.g. before a restart). */
+  | { readonly status: 'unknown_cursor' }
+  /** The cursor is older than the retention: events after it were trimmed away. */
+  | { readonly status: 'cursor_trimmed' };
+
+/** Called for every event appended to the log, all tenants, in per-tenant append order. */
+export type EventListener = (event: StoredEvent) => void;
+
+/** Stops a subscription. Idempotent. */
+export type Unsubscribe = () => void;
+
+/**
+ * The event log every server instance shares. Implementations: memory (embedded, one process)
+ * and Redis Streams (several instances). Both pass the same conformance suite.
+ */
+export interface EventLog {
+  /**
+   * Validates every envelope, then appends them all or none. Assigns `id` when absent.
+   * Order within a tenant is the order of the array (and of successive appends).
+   * Throws `BatchValidationError` (nothing appended) or `BusUnavailableError`.
+   */
+  append(events: readonly unknown[]): Promise<StoredEvent[]>;
+  /**
+   * Reads the tenant's events strictly after `cursor` (`null`: from the oldest retained event),
+   * in append order, at most `limit` of them.
+   */
+  readAfter(tenantId: string, cursor: string | null, limit: number): Promise<ReadResult>;
+  /**
+   * Live events of every tenant, appended after this call, delivered once per subscriber
+   * (a server instance subscribes once and fans out to its own connections).
+   */
+  subscribe(listener: EventListener): Unsubscribe;
+  /**
+   * Orders two cursors of the same tenant: negative when `a` is older than `b`, 0 when equal.
+   * Used to join replay and live without gap or duplicate.
+   */
+  compareCursors(a: string, b: string): number;
+  /** True when the log can take appends and serve reads now (`/readyz`). */
+  isReady(): Promise<boolean>;
+  /** Stops subscriptions and releases connections. */
+  close(): Promise<void>;
+}
+
+/** One reason an event of a batch was refused: its index in the batch plus the issue. */
+export interface BatchIssue extends ValidationIssue {
+  readonly index: number;
+}

@@ -28,7 +28,9 @@ async function run(schemasDir: string, outDir: string, check: boolean): Promise<
   } catch (error) {
     if (error instanceof SchemaLintError) {
       for (const problem of error.problems) process.stderr.write(`${formatProblem(problem)}\n`);
-      process.stderr.write(`\ncodegen: ${error.problems.length} schema problem(s); nothing written.\n`);
+      process.stderr.write(
+        `\ncodegen: ${error.problems.length} schema problem(s); nothing written.\n`,
+      );
     } else {
       process.stderr.write(`codegen: ${(error as Error).message}\n`);
     }
@@ -42,7 +44,9 @@ async function run(schemasDir: string, outDir: string, check: boolean): Promise<
     const shown = relative(repoRoot, path);
     if (check) {
       stale.push(shown);
-      process.stderr.write(createTwoFilesPatch(`${shown} (committed)`, `${shown} (from schemas)`, current, content));
+      process.stderr.write(
+        createTwoFilesPatch(`${shown} (committed)`, `${shown} (from schemas)`, current, content),
+      );
     } else {
       await mkdir(outDir, { recursive: true });
       await writeFile(path, content);
@@ -50,10 +54,16 @@ async function run(schemasDir: string, outDir: string, check: boolean): Promise<
     }
   }
   if (check && stale.length > 0) {
-    process.stderr.write(`\ncodegen --check: ${stale.join(', ')} out of date; run \`pnpm codegen\` and commit the result.\n`);
+    process.stderr.write(
+      `\ncodegen --check: ${stale.join(', ')} out of date; run \`pnpm codegen\` and commit the result.\n`,
+    );
     return 1;
   }
-  process.stdout.write(check ? 'codegen --check: generated output is up to date.\n' : `codegen: ${files.size} files checked.\n`);
+  process.stdout.write(
+    check
+      ? 'codegen --check: generated output is up to date.\n'
+      : `codegen: ${files.size} files checked.\n`,
+  );
   return 0;
 }
 

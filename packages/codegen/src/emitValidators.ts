@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { addSchemaSet, createAjv } from './ajv.js';
+import { stripSchemaSet } from './annotations.js';
 import { buildModel, header, type SchemaSet } from './model.js';
 
 const require = createRequire(import.meta.url);
@@ -28,14 +29,20 @@ export function requiresToImports(code: string): string {
 
 /**
  * Emits `validators.ts`: ajv standalone code (formats included) for the envelope and every
- * event, plus `eventValidators`, a map from event name to its validator. Nothing compiles a
+ * event (annotations stripped), plus `eventValidators`, a map from event name to its validator. Nothing compiles a
  * schema at run time.
  */
 export function emitValidators(set: SchemaSet): string {
   const ajv = createAjv({
-    code: { source: true, esm: true, lines: true, formats: _`require("ajv-formats/dist/formats").fullFormats` },
+    code: {
+      source: true,
+      esm: true,
+      lines: true,
+      formats: _`require("ajv-formats/dist/formats").fullFormats`,
+    },
   });
-  addSchemaSet(ajv, set);
+  // Annotations do not validate anything; leaving them out keeps validator diffs to real changes.
+  addSchemaSet(ajv, stripSchemaSet(set));
   const events = buildModel(set);
   const refs: Record<string, string> = { validateEnvelope: String(set.envelope.schema.$id) };
   for (const event of events) refs[`validate${event.typeBase}`] = event.id;

@@ -1,5 +1,6 @@
 /** @causeflow/codegen: schema lint and emitters. The CLI (`pnpm codegen`) wraps these. */
 export { addSchemaSet, createAjv } from './ajv.js';
+export { stripAnnotations, stripSchemaSet } from './annotations.js';
 export { emitCatalog } from './emitCatalog.js';
 export { combinedSchema, emitTypes } from './emitTypes.js';
 export { emitValidators, requiresToImports } from './emitValidators.js';

@@ -7,8 +7,11 @@ const require = createRequire(import.meta.url);
 const Ajv2020 = require('ajv/dist/2020').default as typeof AjvType;
 const addFormats = require('ajv-formats').default as (ajv: AjvType) => AjvType;
 
-/** Keywords of ours that ajv's strict mode must accept as annotations. */
-export const CUSTOM_KEYWORDS = ['x-domain', 'x-when-emitted'] as const;
+/**
+ * Keywords of ours that ajv's strict mode must accept as annotations. `x-version` and
+ * `x-changelog` are the escape hatch of the compatibility check (see compat.ts).
+ */
+export const CUSTOM_KEYWORDS = ['x-domain', 'x-when-emitted', 'x-version', 'x-changelog'] as const;
 
 /** An ajv instance in strict mode with formats and our annotation keywords. */
 export function createAjv(options: Options = {}): AjvType {

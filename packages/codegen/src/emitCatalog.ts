@@ -6,7 +6,11 @@ import { buildModel, header, type SchemaSet } from './model.js';
  */
 export function emitCatalog(set: SchemaSet): string {
   const events = buildModel(set);
-  const domains = set.domains.map((d) => ({ key: d.key, title: d.title, description: d.description }));
+  const domains = set.domains.map((d) => ({
+    key: d.key,
+    title: d.title,
+    description: d.description,
+  }));
   const entries = events.map((e) => ({
     name: e.name,
     domain: e.domain,
@@ -43,7 +47,11 @@ export type DomainKey = ${domains.map((d) => JSON.stringify(d.key)).join(' | ')}
 export const DOMAINS: readonly CatalogDomain[] = ${JSON.stringify(domains, null, 2)};
 
 /** Every event name, sorted. */
-export const EVENT_NAMES: readonly EventName[] = ${JSON.stringify(events.map((e) => e.name), null, 2)};
+export const EVENT_NAMES: readonly EventName[] = ${JSON.stringify(
+    events.map((e) => e.name),
+    null,
+    2,
+  )};
 
 /** The catalog: one entry per event, sorted by name. */
 export const EVENT_CATALOG: { readonly [N in EventName]: CatalogEntry<N> } = ${JSON.stringify(

@@ -14,8 +14,10 @@ function localiseRefs(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   const out: JsonSchema = {};
   for (const [key, inner] of Object.entries(value)) {
-    if (key === '$ref' && typeof inner === 'string' && LOCAL_DEF.test(inner)) out.tsType = inner.replace(LOCAL_DEF, '');
-    else if (key === 'examples' || key === '$schema' || key === '$id' || key.startsWith('x-')) continue;
+    if (key === '$ref' && typeof inner === 'string' && LOCAL_DEF.test(inner))
+      out.tsType = inner.replace(LOCAL_DEF, '');
+    else if (key === 'examples' || key === '$schema' || key === '$id' || key.startsWith('x-'))
+      continue;
     else out[key] = localiseRefs(inner);
   }
   return out;
@@ -29,7 +31,8 @@ export function combinedSchema(set: SchemaSet): JsonSchema {
   const events = buildModel(set);
   const defs = (set.defs.schema.$defs ?? {}) as Record<string, JsonSchema>;
   const $defs: Record<string, unknown> = {};
-  for (const [key, def] of Object.entries(defs)) $defs[key] = { ...(localiseRefs(def) as JsonSchema), title: key };
+  for (const [key, def] of Object.entries(defs))
+    $defs[key] = { ...(localiseRefs(def) as JsonSchema), title: key };
   for (const event of events) {
     const local = localiseRefs(event.schema) as JsonSchema;
     const properties = local.properties as Record<string, JsonSchema>;
@@ -69,7 +72,10 @@ export async function emitTypes(set: SchemaSet): Promise<string> {
   });
   const body = compiled
     .replace(new RegExp(`export interface ${ROOT} \\{\\s*\\}\\n`), '')
-    .replace(/\n\s*\* ?\n\s*\* This interface was referenced by `\w+`'s JSON-Schema\n\s*\* via the `definition` "\w+"\./g, '');
+    .replace(
+      /\n\s*\* ?\n\s*\* This interface was referenced by `\w+`'s JSON-Schema\n\s*\* via the `definition` "\w+"\./g,
+      '',
+    );
   const union = events.map((e) => `  | ${e.typeBase}Event`).join('\n');
   const names = events.map((e) => `  | ${JSON.stringify(e.name)}`).join('\n');
   const map = events.map((e) => `  ${JSON.stringify(e.name)}: ${e.typeBase}Event;`).join('\n');

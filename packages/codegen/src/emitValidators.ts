@@ -11,20 +11,34 @@ const standaloneCode = require('ajv/dist/standalone').default as (
 const { _ } = require('ajv') as typeof import('ajv');
 
 /**
+ * `module.exports` of a CommonJS dependency, whichever ESM interop loaded it: Node's namespace has
+ * it as `default`; bundlers and vitest give `exports.default` as `default` when `__esModule` is set,
+ * and then the namespace itself mirrors `module.exports`.
+ */
+const CJS_INTEROP = `function __cjs(ns) {
+  const d = ns.default;
+  return d !== null && (typeof d === "object" || typeof d === "function") && d.__esModule ? d : ns;
+}`;
+
+/**
  * Turns the `require("…")` calls ajv's standalone output still contains in ESM mode into
- * ESM default imports (CommonJS interop gives `module.exports`), so the module runs in Node
- * and bundles for browsers without a CommonJS shim.
+ * ESM namespace imports resolved to `module.exports` (see `CJS_INTEROP`), so the module runs in
+ * Node, in vitest and in browser bundles without a CommonJS shim.
  */
 export function requiresToImports(code: string): string {
   const specifiers: string[] = [];
-  const body = code.replace(/require\("([^"]+)"\)/g, (_match, specifier: string) => {
-    const withExt = specifier.endsWith('.js') ? specifier : `${specifier}.js`;
-    let index = specifiers.indexOf(withExt);
-    if (index === -1) index = specifiers.push(withExt) - 1;
-    return `__dep${index}`;
-  });
-  const imports = specifiers.map((s, i) => `import __dep${i} from "${s}";`).join('\n');
-  return `${imports}\n${body.replace(/^"use strict";\n/, '')}`;
+  const body = code
+    .replace(/^"use strict";\n/, '')
+    .replace(/require\("([^"]+)"\)/g, (_match, specifier: string) => {
+      const withExt = specifier.endsWith('.js') ? specifier : `${specifier}.js`;
+      let index = specifiers.indexOf(withExt);
+      if (index === -1) index = specifiers.push(withExt) - 1;
+      return `__dep${index}`;
+    });
+  if (specifiers.length === 0) return body;
+  const imports = specifiers.map((s, i) => `import * as __ns${i} from "${s}";`).join('\n');
+  const deps = specifiers.map((_s, i) => `const __dep${i} = __cjs(__ns${i});`).join('\n');
+  return `${imports}\n${CJS_INTEROP}\n${deps}\n${body}`;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { addSchemaSet, createAjv } from './ajv.js';
+import { createAjv } from './ajv.js';
+import { lintVersioning } from './compat.js';
 import { eventConst, type JsonSchema, type SchemaFile, type SchemaSet } from './model.js';
 
 /** One problem in one schema file, located by a JSON pointer into that file. */
@@ -26,6 +27,25 @@ function nonEmptyString(value: unknown): boolean {
   return typeof value === 'string' && value.trim().length > 0;
 }
 
+/** The envelope rules shared by envelope.json and every event: closed, the four fields required. */
+function lintEnvelope({ file, schema }: SchemaFile): LintProblem[] {
+  const problems: LintProblem[] = [];
+  if (schema.additionalProperties !== false) {
+    problems.push({
+      file,
+      pointer: '/additionalProperties',
+      message: 'the envelope must set additionalProperties: false',
+    });
+  }
+  const required = Array.isArray(schema.required) ? schema.required : [];
+  for (const key of ENVELOPE_REQUIRED) {
+    if (!required.includes(key)) {
+      problems.push({ file, pointer: '/required', message: `the envelope must require "${key}"` });
+    }
+  }
+  return problems;
+}
+
 function lintStructure(event: SchemaFile, domains: ReadonlySet<string>): LintProblem[] {
   const { file, schema } = event;
   const problems: LintProblem[] = [];
@@ -34,11 +54,21 @@ function lintStructure(event: SchemaFile, domains: ReadonlySet<string>): LintPro
   const name = eventConst(schema);
 
   if (name === undefined) {
-    at('/properties/event/const', 'missing: every event schema declares its name as properties.event.const');
+    at(
+      '/properties/event/const',
+      'missing: every event schema declares its name as properties.event.const',
+    );
   } else {
-    if (name !== base) at('/properties/event/const', `event name "${name}" does not match the file name "${base}.json"`);
+    if (name !== base)
+      at(
+        '/properties/event/const',
+        `event name "${name}" does not match the file name "${base}.json"`,
+      );
     if (!EVENT_NAME_PATTERN.test(name)) {
-      at('/properties/event/const', `event name "${name}" must be <domain>.<action> in snake case, e.g. "incident.status_changed"`);
+      at(
+        '/properties/event/const',
+        `event name "${name}" must be <domain>.<action> in snake case, e.g. "incident.status_changed"`,
+      );
     }
   }
   if (!EVENT_NAME_PATTERN.test(base)) {
@@ -47,29 +77,36 @@ function lintStructure(event: SchemaFile, domains: ReadonlySet<string>): LintPro
   if (typeof schema.$id !== 'string' || !schema.$id.endsWith(`/events/${base}.json`)) {
     at('/$id', `$id must end with "/events/${base}.json"`);
   }
-  if (!nonEmptyString(schema.title)) at('/title', 'missing: a short human title, e.g. "Incident created"');
-  if (!nonEmptyString(schema.description)) at('/description', 'missing: describe what the event means for consumers');
+  if (!nonEmptyString(schema.title))
+    at('/title', 'missing: a short human title, e.g. "Incident created"');
+  if (!nonEmptyString(schema.description))
+    at('/description', 'missing: describe what the event means for consumers');
   const domain = schema['x-domain'];
   if (!nonEmptyString(domain)) {
     at('/x-domain', `missing: one of ${[...domains].join(', ')}`);
   } else if (!domains.has(domain as string)) {
-    at('/x-domain', `unknown domain "${String(domain)}"; known: ${[...domains].join(', ')} (schemas/domains.json)`);
+    at(
+      '/x-domain',
+      `unknown domain "${String(domain)}"; known: ${[...domains].join(', ')} (schemas/domains.json)`,
+    );
   }
   if (!nonEmptyString(schema['x-when-emitted'])) {
-    at('/x-when-emitted', 'missing: say when the event is emitted, e.g. "A new incident is opened"');
+    at(
+      '/x-when-emitted',
+      'missing: say when the event is emitted, e.g. "A new incident is opened"',
+    );
   }
-  if (schema.additionalProperties !== false) at('/additionalProperties', 'the envelope must set additionalProperties: false');
-  const required = Array.isArray(schema.required) ? schema.required : [];
-  for (const key of ENVELOPE_REQUIRED) {
-    if (!required.includes(key)) at('/required', `the envelope must require "${key}"`);
-  }
+  problems.push(...lintEnvelope(event));
   const data = isObject(schema.properties) ? schema.properties.data : undefined;
   if (!isObject(data)) {
     at('/properties/data', 'missing: the event payload schema');
   } else {
     if (data.type !== 'object') at('/properties/data/type', 'data must be "type": "object"');
     if (data.additionalProperties !== false) {
-      at('/properties/data/additionalProperties', 'data must set additionalProperties: false (strict payloads)');
+      at(
+        '/properties/data/additionalProperties',
+        'data must set additionalProperties: false (strict payloads)',
+      );
     }
     if (!Array.isArray(data.required) || data.required.length === 0) {
       at('/properties/data/required', 'data must list its required fields');
@@ -78,6 +115,7 @@ function lintStructure(event: SchemaFile, domains: ReadonlySet<string>): LintPro
   if (!Array.isArray(schema.examples) || schema.examples.length === 0) {
     at('/examples', 'missing: at least one example envelope');
   }
+  for (const problem of lintVersioning(schema)) at(problem.pointer, problem.message);
   return problems;
 }
 
@@ -87,7 +125,7 @@ function lintStructure(event: SchemaFile, domains: ReadonlySet<string>): LintPro
  * An empty list means the set is good to generate from.
  */
 export function lintSchemaSet(set: SchemaSet): LintProblem[] {
-  const problems: LintProblem[] = [];
+  const problems: LintProblem[] = lintEnvelope(set.envelope);
   const domains = new Set(set.domains.map((d) => d.key));
   const seen = new Map<string, string>();
   for (const event of set.events) {
@@ -95,41 +133,96 @@ export function lintSchemaSet(set: SchemaSet): LintProblem[] {
     const name = eventConst(event.schema);
     if (name !== undefined) {
       const other = seen.get(name);
-      if (other) problems.push({ file: event.file, pointer: '/properties/event/const', message: `event "${name}" is also declared by ${other}` });
+      if (other)
+        problems.push({
+          file: event.file,
+          pointer: '/properties/event/const',
+          message: `event "${name}" is also declared by ${other}`,
+        });
       seen.set(name, event.file);
     }
   }
 
   // ajv strict mode: unknown keywords, ambiguous types, unresolvable $refs …
   const warnings: string[] = [];
-  const ajv = createAjv({ logger: { log: () => {}, warn: (m: unknown) => warnings.push(String(m)), error: (m: unknown) => warnings.push(String(m)) } });
-  try {
-    addSchemaSet(ajv, set);
-  } catch (error) {
-    problems.push({ file: set.defs.file, pointer: '', message: `cannot load schema set: ${(error as Error).message}` });
-    return problems;
-  }
-  for (const file of [set.defs, set.envelope]) {
+  const ajv = createAjv({
+    logger: {
+      log: () => {},
+      warn: (m: unknown) => warnings.push(String(m)),
+      error: (m: unknown) => warnings.push(String(m)),
+    },
+  });
+  // Added one by one, so a duplicate or missing $id is blamed on its own file, not on the set.
+  const loaded = new Set<SchemaFile>();
+  const ids = new Map<unknown, string>();
+  for (const file of [set.defs, set.envelope, ...set.events]) {
+    const other = ids.get(file.schema.$id);
+    if (other !== undefined) {
+      problems.push({
+        file: file.file,
+        pointer: '/$id',
+        message: `$id "${String(file.schema.$id)}" is also used by ${other}`,
+      });
+      continue;
+    }
+    if (file.schema.$id !== undefined) ids.set(file.schema.$id, file.file);
     try {
-      ajv.getSchema(String(file.schema.$id));
+      ajv.addSchema(file.schema);
+      loaded.add(file);
     } catch (error) {
-      problems.push({ file: file.file, pointer: '', message: `ajv strict mode: ${(error as Error).message}` });
+      problems.push({
+        file: file.file,
+        pointer: '/$id',
+        message: `cannot load schema: ${(error as Error).message}`,
+      });
+    }
+  }
+  // Each def is compiled on its own: ajv compiles `$defs` only through the `$ref`s that reach them.
+  const defsId = String(set.defs.schema.$id);
+  const defKeys = isObject(set.defs.schema.$defs) ? Object.keys(set.defs.schema.$defs) : [];
+  const roots = [
+    ...defKeys.map((key) => ({
+      file: set.defs,
+      pointer: `/$defs/${key}`,
+      ref: `${defsId}#/$defs/${key}`,
+    })),
+    { file: set.envelope, pointer: '', ref: String(set.envelope.schema.$id) },
+  ];
+  for (const { file, pointer, ref } of roots) {
+    if (!loaded.has(file)) continue;
+    try {
+      ajv.getSchema(ref);
+    } catch (error) {
+      problems.push({
+        file: file.file,
+        pointer,
+        message: `ajv strict mode: ${(error as Error).message}`,
+      });
     }
   }
   for (const event of set.events) {
+    if (!loaded.has(event)) continue;
     const start = warnings.length;
     let validate: ReturnType<typeof ajv.getSchema>;
     try {
       validate = ajv.getSchema(String(event.schema.$id));
     } catch (error) {
-      problems.push({ file: event.file, pointer: '', message: `ajv strict mode: ${(error as Error).message}` });
+      problems.push({
+        file: event.file,
+        pointer: '',
+        message: `ajv strict mode: ${(error as Error).message}`,
+      });
       continue;
     }
     for (const warning of warnings.slice(start)) {
       problems.push({ file: event.file, pointer: '', message: `ajv strict mode: ${warning}` });
     }
     if (!validate) {
-      problems.push({ file: event.file, pointer: '/$id', message: 'schema could not be compiled (missing or duplicate $id)' });
+      problems.push({
+        file: event.file,
+        pointer: '/$id',
+        message: 'schema could not be compiled (missing or duplicate $id)',
+      });
       continue;
     }
     const examples = Array.isArray(event.schema.examples) ? event.schema.examples : [];
@@ -137,7 +230,10 @@ export function lintSchemaSet(set: SchemaSet): LintProblem[] {
       if (validate(example)) return;
       for (const error of validate.errors ?? []) {
         const where = error.instancePath || '(root)';
-        const extra = error.keyword === 'additionalProperties' ? ` "${String(error.params.additionalProperty)}"` : '';
+        const extra =
+          error.keyword === 'additionalProperties'
+            ? ` "${String(error.params.additionalProperty)}"`
+            : '';
         problems.push({
           file: event.file,
           pointer: `/examples/${index}${error.instancePath}`,

@@ -15,12 +15,16 @@ async function readJson(dir: string, file: string): Promise<SchemaFile> {
   try {
     text = await readFile(join(dir, file), 'utf8');
   } catch (cause) {
-    throw new SchemaLoadError(`schemas/${file}: cannot read (${(cause as Error).message})`, { cause });
+    throw new SchemaLoadError(`schemas/${file}: cannot read (${(cause as Error).message})`, {
+      cause,
+    });
   }
   try {
     return { file, schema: JSON.parse(text) as JsonSchema };
   } catch (cause) {
-    throw new SchemaLoadError(`schemas/${file}: not valid JSON (${(cause as Error).message})`, { cause });
+    throw new SchemaLoadError(`schemas/${file}: not valid JSON (${(cause as Error).message})`, {
+      cause,
+    });
   }
 }
 

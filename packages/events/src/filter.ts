@@ -21,7 +21,9 @@ export type EventFilterResult =
  * if (r.ok) r.filter.matches('incident.created'); // true
  */
 export function parseEventFilter(input: string | readonly string[]): EventFilterResult {
-  const patterns = (typeof input === 'string' ? input.split(',') : input).map((p) => p.trim()).filter(Boolean);
+  const patterns = (typeof input === 'string' ? input.split(',') : input)
+    .map((p) => p.trim())
+    .filter(Boolean);
   const names = new Set<EventName>();
   const unknown: string[] = [];
   for (const pattern of patterns) {

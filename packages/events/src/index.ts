@@ -5,10 +5,21 @@
 import { EVENT_CATALOG } from './generated/catalog.js';
 import type { EventMap, EventName } from './generated/types.js';
 
-export type * from './generated/types.js';
-export { type CatalogDomain, type CatalogEntry, DOMAINS, type DomainKey, EVENT_NAMES } from './generated/catalog.js';
-export { CONTROL_EVENTS, type PingData, type StreamResetData, type StreamResetReason } from './control.js';
+export {
+  CONTROL_EVENTS,
+  type PingData,
+  type StreamResetData,
+  type StreamResetReason,
+} from './control.js';
 export { type EventFilter, type EventFilterResult, parseEventFilter } from './filter.js';
+export {
+  type CatalogDomain,
+  type CatalogEntry,
+  DOMAINS,
+  type DomainKey,
+  EVENT_NAMES,
+} from './generated/catalog.js';
+export type * from './generated/types.js';
 export {
   assertEvent,
   EventValidationError,

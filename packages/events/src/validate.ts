@@ -1,6 +1,10 @@
 import { EVENT_NAMES } from './generated/catalog.js';
 import type { CauseFlowEvent, EventName } from './generated/types.js';
-import { eventValidators, type GeneratedValidationError, validateEnvelope } from './generated/validators.js';
+import {
+  eventValidators,
+  type GeneratedValidationError,
+  validateEnvelope,
+} from './generated/validators.js';
 
 /** One reason a payload is not a valid event: a JSON pointer into the payload and a message. */
 export interface ValidationIssue {
@@ -22,7 +26,10 @@ export class EventValidationError extends Error {
     readonly errors: readonly ValidationIssue[],
     options?: { cause?: unknown },
   ) {
-    super(`invalid event: ${errors.map((e) => `${e.path || '(root)'} ${e.message}`).join('; ')}`, options);
+    super(
+      `invalid event: ${errors.map((e) => `${e.path || '(root)'} ${e.message}`).join('; ')}`,
+      options,
+    );
     this.name = 'EventValidationError';
   }
 }
@@ -39,12 +46,18 @@ function escapePointer(segment: string): string {
 }
 
 /** Turns ajv's errors into issues whose path points at the property concerned. */
-function toIssues(errors: readonly GeneratedValidationError[] | null | undefined): ValidationIssue[] {
+function toIssues(
+  errors: readonly GeneratedValidationError[] | null | undefined,
+): ValidationIssue[] {
   return (errors ?? []).map((error) => {
     const params = error.params;
     if (error.keyword === 'required') {
       const missing = String(params.missingProperty);
-      return { path: `${error.instancePath}/${escapePointer(missing)}`, keyword: 'required', message: 'is required' };
+      return {
+        path: `${error.instancePath}/${escapePointer(missing)}`,
+        keyword: 'required',
+        message: 'is required',
+      };
     }
     if (error.keyword === 'additionalProperties') {
       const extra = String(params.additionalProperty);
@@ -61,7 +74,11 @@ function toIssues(errors: readonly GeneratedValidationError[] | null | undefined
         message: `must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`,
       };
     }
-    return { path: error.instancePath, keyword: error.keyword, message: error.message ?? 'is invalid' };
+    return {
+      path: error.instancePath,
+      keyword: error.keyword,
+      message: error.message ?? 'is invalid',
+    };
   });
 }
 
@@ -74,14 +91,23 @@ function toIssues(errors: readonly GeneratedValidationError[] | null | undefined
  */
 export function validateEvent(value: unknown): ValidationResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { ok: false, errors: [{ path: '', keyword: 'type', message: 'must be a JSON object (an event envelope)' }] };
+    return {
+      ok: false,
+      errors: [{ path: '', keyword: 'type', message: 'must be a JSON object (an event envelope)' }],
+    };
   }
   const name = (value as { event?: unknown }).event;
   if (!isEventName(name)) {
     if (validateEnvelope(value)) {
       return {
         ok: false,
-        errors: [{ path: '/event', keyword: 'const', message: `unknown event "${String(name)}"; see the catalog for known names` }],
+        errors: [
+          {
+            path: '/event',
+            keyword: 'const',
+            message: `unknown event "${String(name)}"; see the catalog for known names`,
+          },
+        ],
       };
     }
     const issues = toIssues(validateEnvelope.errors);

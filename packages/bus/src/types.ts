@@ -48,13 +48,24 @@ export interface EventLog {
   subscribe(listener: EventListener): Unsubscribe;
   /**
    * Orders two cursors of the same tenant: negative when `a` is older than `b`, 0 when equal.
-   * Used to join replay and live without gap or duplicate.
+   * Used to join replay and live without gap or duplicate. Never throws: cursors of another
+   * epoch order by epoch, strings this log could not have issued sort before all of its cursors.
    */
   compareCursors(a: string, b: string): number;
-  /** True when the log can take appends and serve reads now (`/readyz`). */
+  /** True when the log can take appends, serve reads and deliver live events now (`/readyz`). */
   isReady(): Promise<boolean>;
   /** Stops subscriptions and releases connections. */
   close(): Promise<void>;
+}
+
+/**
+ * The logger the implementations report to (connection trouble, a throwing listener).
+ * A pino logger fits; nothing is logged when it is absent.
+ */
+export interface BusLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
 }
 
 /** One reason an event of a batch was refused: its index in the batch plus the issue. */

@@ -1,0 +1,364 @@
+/**
+ * @causeflow/bus/conformance — the behaviour every `EventLog` implementation must have, as a
+ * vitest suite. Run it against each implementation with a factory that makes a fresh, empty log.
+ */
+import { type CauseFlowEvent, EVENT_NAMES, eventCatalog } from '@causeflow/events';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { BatchValidationError } from './errors.js';
+import type { EventLog, ReadResult, StoredEvent } from './types.js';
+
+/** What the conformance suite asks of a factory. */
+export interface ConformanceFactoryOptions {
+  /** Events the new log must keep per tenant. */
+  readonly retention: number;
+}
+
+/** Makes a fresh, empty log; called several times per test (each log is closed after the test). */
+export type EventLogFactory = (options: ConformanceFactoryOptions) => Promise<EventLog> | EventLog;
+
+const EVENT_ID = /^evt_[A-Za-z0-9_-]{1,64}$/;
+const WAIT = { timeout: 5_000, interval: 5 };
+
+/** Every catalog example, without its `id`, as a template to stamp tenants on. */
+const TEMPLATES: readonly CauseFlowEvent[] = EVENT_NAMES.flatMap((name) =>
+  eventCatalog[name].examples.map((example) => {
+    const { id: _id, ...rest } = example as CauseFlowEvent;
+    return rest as CauseFlowEvent;
+  }),
+);
+
+/**
+ * `count` valid events of `tenantId` without ids, cycling through the catalog examples.
+ * @example const batch = sampleEvents('ten_a', 3);
+ */
+export function sampleEvents(tenantId: string, count: number, offset = 0): CauseFlowEvent[] {
+  return Array.from(
+    { length: count },
+    (_, i) => ({ ...TEMPLATES[(offset + i) % TEMPLATES.length]!, tenantId }) as CauseFlowEvent,
+  );
+}
+
+function ids(events: readonly StoredEvent[]): string[] {
+  return events.map((e) => e.event.id);
+}
+
+function expectOk(result: ReadResult): readonly StoredEvent[] {
+  expect(result.status).toBe('ok');
+  return result.status === 'ok' ? result.events : [];
+}
+
+async function readAll(log: EventLog, tenantId: string): Promise<StoredEvent[]> {
+  const all: StoredEvent[] = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < 1_000; page++) {
+    const events = expectOk(await log.readAfter(tenantId, cursor, 50));
+    if (events.length === 0) return all;
+    all.push(...events);
+    cursor = events[events.length - 1]!.cursor;
+  }
+  throw new Error('readAll: too many pages');
+}
+
+/**
+ * Declares the conformance suite for one `EventLog` implementation. `cleanup` runs after each
+ * log a test opened has been closed (e.g. to delete its Redis keys).
+ * @example
+ * describeEventLogConformance('memory', ({ retention }) => createMemoryEventLog({ retention }));
+ */
+export function describeEventLogConformance(
+  name: string,
+  factory: EventLogFactory,
+  cleanup?: (log: EventLog) => Promise<void> | void,
+): void {
+  describe(`EventLog conformance: ${name}`, () => {
+    const opened: EventLog[] = [];
+
+    async function open(retention = 1_000): Promise<EventLog> {
+      const log = await factory({ retention });
+      opened.push(log);
+      return log;
+    }
+
+    afterEach(async () => {
+      for (const log of opened.splice(0)) {
+        await log.close();
+        await cleanup?.(log);
+      }
+    });
+
+    it('is ready once open', async () => {
+      const log = await open();
+      await vi.waitFor(async () => expect(await log.isReady()).toBe(true), WAIT);
+    });
+
+    it('assigns an evt_ id to events without one and keeps the ids producers give', async () => {
+      const log = await open();
+      const [plain, withId] = sampleEvents('ten_a', 2);
+      const given = 'evt_given_0001';
+      const stored = await log.append([plain, { ...withId, id: given }]);
+      expect(stored).toHaveLength(2);
+      expect(stored[0]!.event.id).toMatch(EVENT_ID);
+      expect(stored[0]!.event).toMatchObject(plain!);
+      expect(stored[1]!.event.id).toBe(given);
+      expect(stored[0]!.cursor).not.toBe(stored[1]!.cursor);
+      const read = expectOk(await log.readAfter('ten_a', null, 10));
+      expect(read.map((e) => e.event)).toEqual(stored.map((e) => e.event));
+      expect(read.map((e) => e.cursor)).toEqual(stored.map((e) => e.cursor));
+    });
+
+    it('assigns a different id to every event', async () => {
+      const log = await open();
+      const stored = await log.append(sampleEvents('ten_a', 20));
+      expect(new Set(ids(stored)).size).toBe(20);
+    });
+
+    it('appends nothing of a batch with an invalid event and reports its index and path', async () => {
+      const log = await open();
+      const received: StoredEvent[] = [];
+      log.subscribe((e) => received.push(e));
+      const [first, , third] = sampleEvents('ten_a', 3);
+      const invalid = { ...sampleEvents('ten_a', 1)[0]!, data: { severity: 'apocalyptic' } };
+      const error = await log.append([first, invalid, third, 'not an event']).catch((e) => e);
+      expect(error).toBeInstanceOf(BatchValidationError);
+      const issues = (error as BatchValidationError).issues;
+      expect(issues.some((i) => i.index === 1 && i.path.startsWith('/data'))).toBe(true);
+      expect(issues.some((i) => i.index === 3 && i.path === '')).toBe(true);
+      expect(issues.every((i) => i.index === 1 || i.index === 3)).toBe(true);
+      expect(expectOk(await log.readAfter('ten_a', null, 10))).toEqual([]);
+      // The next valid append is the first event of the tenant, and the only one delivered.
+      const [stored] = await log.append([first]);
+      await vi.waitFor(() => expect(received).toHaveLength(1), WAIT);
+      expect(received[0]!.cursor).toBe(stored!.cursor);
+    });
+
+    it('appends nothing for an empty batch', async () => {
+      const log = await open();
+      expect(await log.append([])).toEqual([]);
+      expect(expectOk(await log.readAfter('ten_a', null, 10))).toEqual([]);
+    });
+
+    it('reads from the oldest event when the cursor is null, at most limit events', async () => {
+      const log = await open();
+      const stored = await log.append(sampleEvents('ten_a', 5));
+      expect(ids(expectOk(await log.readAfter('ten_a', null, 3)))).toEqual(ids(stored.slice(0, 3)));
+      expect(expectOk(await log.readAfter('ten_a', null, 0))).toEqual([]);
+      expect(expectOk(await log.readAfter('ten_nobody', null, 10))).toEqual([]);
+    });
+
+    it('reads the events strictly after a cursor, in append order, page by page', async () => {
+      const log = await open();
+      const stored = [
+        ...(await log.append(sampleEvents('ten_a', 3))),
+        ...(await log.append(sampleEvents('ten_a', 1, 3))),
+        ...(await log.append(sampleEvents('ten_a', 3, 4))),
+      ];
+      const pages: string[][] = [];
+      let cursor: string | null = null;
+      for (;;) {
+        const events = expectOk(await log.readAfter('ten_a', cursor, 3));
+        if (events.length === 0) break;
+        pages.push(ids(events));
+        cursor = events[events.length - 1]!.cursor;
+      }
+      expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
+      expect(pages.flat()).toEqual(ids(stored));
+      expect(ids(expectOk(await log.readAfter('ten_a', stored[1]!.cursor, 2)))).toEqual(
+        ids(stored.slice(2, 4)),
+      );
+      expect(expectOk(await log.readAfter('ten_a', stored[6]!.cursor, 10))).toEqual([]);
+    });
+
+    it('never returns one tenant’s events to another tenant', async () => {
+      const log = await open();
+      const a1 = await log.append(sampleEvents('ten_a', 2));
+      const mixed = await log.append([...sampleEvents('ten_b', 2), ...sampleEvents('ten_a', 1)]);
+      const b = mixed.slice(0, 2);
+      const a = [...a1, mixed[2]!];
+      expect(ids(await readAll(log, 'ten_a'))).toEqual(ids(a));
+      expect(ids(await readAll(log, 'ten_b'))).toEqual(ids(b));
+      // A cursor of tenant A, presented for B, never yields A's events.
+      const crossed = await log.readAfter('ten_b', a[0]!.cursor, 10);
+      if (crossed.status === 'ok') {
+        expect(crossed.events.every((e) => e.event.tenantId === 'ten_b')).toBe(true);
+      }
+      // For a tenant without events, no cursor is known.
+      expect((await log.readAfter('ten_c', a[0]!.cursor, 10)).status).toBe('unknown_cursor');
+    });
+
+    it('keeps the newest `retention` events per tenant; a cursor before them is cursor_trimmed', async () => {
+      const log = await open(5);
+      const stored = [
+        ...(await log.append(sampleEvents('ten_a', 3))),
+        ...(await log.append(sampleEvents('ten_a', 4, 3))),
+        ...(await log.append(sampleEvents('ten_a', 1, 7))),
+      ];
+      const other = await log.append(sampleEvents('ten_b', 2));
+      expect(ids(expectOk(await log.readAfter('ten_a', null, 100)))).toEqual(ids(stored.slice(3)));
+      // The last trimmed event is still a place to resume from: nothing after it is missing.
+      expect(ids(expectOk(await log.readAfter('ten_a', stored[2]!.cursor, 100)))).toEqual(
+        ids(stored.slice(3)),
+      );
+      expect((await log.readAfter('ten_a', stored[1]!.cursor, 100)).status).toBe('cursor_trimmed');
+      expect((await log.readAfter('ten_a', stored[0]!.cursor, 100)).status).toBe('cursor_trimmed');
+      expect(ids(expectOk(await log.readAfter('ten_a', stored[3]!.cursor, 100)))).toEqual(
+        ids(stored.slice(4)),
+      );
+      expect(ids(expectOk(await log.readAfter('ten_b', null, 100)))).toEqual(ids(other));
+    });
+
+    it('answers unknown_cursor for malformed cursors and cursors of another log', async () => {
+      const log = await open();
+      const other = await open();
+      await log.append(sampleEvents('ten_a', 3));
+      const [foreign] = await other.append(sampleEvents('ten_a', 1));
+      for (const cursor of ['', 'garbage', '0', '-1', 'x-1', 'a.b', '1-0', '\n', foreign!.cursor]) {
+        expect((await log.readAfter('ten_a', cursor, 10)).status, cursor).toBe('unknown_cursor');
+      }
+    });
+
+    it('delivers every appended event to a subscriber once, in per-tenant append order', async () => {
+      const log = await open();
+      const received: StoredEvent[] = [];
+      log.subscribe((e) => received.push(e));
+      const appended: StoredEvent[] = [];
+      appended.push(...(await log.append(sampleEvents('ten_a', 3))));
+      appended.push(
+        ...(await log.append([...sampleEvents('ten_b', 2), ...sampleEvents('ten_a', 2)])),
+      );
+      appended.push(...(await log.append(sampleEvents('ten_b', 1))));
+      const [sentinel] = await log.append(sampleEvents('ten_c', 1));
+      await vi.waitFor(() => expect(ids(received)).toContain(sentinel!.event.id), WAIT);
+      for (const tenant of ['ten_a', 'ten_b']) {
+        const got = received.filter((e) => e.event.tenantId === tenant);
+        const want = appended.filter((e) => e.event.tenantId === tenant);
+        expect(got.map((e) => e.cursor)).toEqual(want.map((e) => e.cursor));
+        expect(ids(got)).toEqual(ids(want));
+      }
+      expect(received).toHaveLength(appended.length + 1);
+    });
+
+    it('delivers to every subscriber, stops after unsubscribe, and unsubscribe is idempotent', async () => {
+      const log = await open();
+      const first: string[] = [];
+      const second: string[] = [];
+      const stop = log.subscribe((e) => first.push(e.event.id));
+      log.subscribe((e) => second.push(e.event.id));
+      const [one] = await log.append(sampleEvents('ten_a', 1));
+      await vi.waitFor(() => expect(first).toEqual([one!.event.id]), WAIT);
+      stop();
+      stop();
+      const [two] = await log.append(sampleEvents('ten_a', 1));
+      await vi.waitFor(() => expect(second).toEqual([one!.event.id, two!.event.id]), WAIT);
+      expect(first).toEqual([one!.event.id]);
+    });
+
+    it('keeps appending and delivering when a listener throws', async () => {
+      const log = await open();
+      const received: string[] = [];
+      log.subscribe(() => {
+        throw new Error('listener failure');
+      });
+      log.subscribe((e) => received.push(e.event.id));
+      const stored = await log.append(sampleEvents('ten_a', 2));
+      const more = await log.append(sampleEvents('ten_a', 1));
+      await vi.waitFor(() => expect(received).toEqual(ids([...stored, ...more])), WAIT);
+    });
+
+    it('lets listeners see a batch only once all of it is stored', async () => {
+      const log = await open();
+      const reads: Promise<ReadResult>[] = [];
+      log.subscribe((e) => {
+        if (reads.length === 0) reads.push(log.readAfter(e.event.tenantId, null, 100));
+      });
+      const stored = await log.append(sampleEvents('ten_a', 4));
+      await vi.waitFor(() => expect(reads).toHaveLength(1), WAIT);
+      expect(ids(expectOk(await reads[0]!))).toEqual(ids(stored));
+    });
+
+    it('orders cursors with compareCursors as their events were appended', async () => {
+      const log = await open();
+      const stored = [
+        ...(await log.append(sampleEvents('ten_a', 2))),
+        ...(await log.append(sampleEvents('ten_a', 3))),
+        ...(await log.append(sampleEvents('ten_a', 1))),
+      ];
+      for (let i = 0; i < stored.length; i++) {
+        for (let j = 0; j < stored.length; j++) {
+          const sign = Math.sign(log.compareCursors(stored[i]!.cursor, stored[j]!.cursor));
+          expect(sign, `${i} vs ${j}`).toBe(Math.sign(i - j));
+        }
+      }
+    });
+
+    it('keeps one total order, consistent with cursors, under concurrent appends to a tenant', async () => {
+      const log = await open();
+      const batches = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => log.append(sampleEvents('ten_a', 3, i))),
+      );
+      const read = await readAll(log, 'ten_a');
+      expect(read).toHaveLength(30);
+      for (let i = 1; i < read.length; i++) {
+        expect(log.compareCursors(read[i - 1]!.cursor, read[i]!.cursor)).toBeLessThan(0);
+      }
+      const position = new Map(read.map((e, i) => [e.cursor, i]));
+      for (const batch of batches) {
+        const at = batch.map((e) => position.get(e.cursor));
+        // Each batch is contiguous and in its own order.
+        expect(at).toEqual([at[0], at[0]! + 1, at[0]! + 2]);
+        expect(ids(batch)).toEqual(ids(read.slice(at[0]!, at[0]! + 3)));
+      }
+    });
+
+    it('returns exactly the retained suffix after any cursor (property)', async () => {
+      const retention = 6;
+      const log = await open(retention);
+      let run = 0;
+      const command = fc.oneof(
+        fc.record({
+          kind: fc.constant('append' as const),
+          tenant: fc.nat(1),
+          count: fc.integer({ min: 1, max: 3 }),
+        }),
+        fc.record({
+          kind: fc.constant('read' as const),
+          tenant: fc.nat(1),
+          pick: fc.option(fc.nat(), { nil: null }),
+          limit: fc.integer({ min: 1, max: 8 }),
+        }),
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.array(command, { maxLength: 12 }), async (commands) => {
+          run++;
+          const tenants = [`ten_p${run}a`, `ten_p${run}b`];
+          const model: StoredEvent[][] = [[], []];
+          for (const c of commands) {
+            const tenantId = tenants[c.tenant]!;
+            const appended = model[c.tenant]!;
+            if (c.kind === 'append') {
+              appended.push(...(await log.append(sampleEvents(tenantId, c.count, run))));
+              continue;
+            }
+            const oldest = Math.max(0, appended.length - retention);
+            const at = c.pick === null || appended.length === 0 ? null : c.pick % appended.length;
+            const result = await log.readAfter(
+              tenantId,
+              at === null ? null : appended[at]!.cursor,
+              c.limit,
+            );
+            if (at !== null && at < oldest - 1) {
+              expect(result.status).toBe('cursor_trimmed');
+              continue;
+            }
+            const from = at === null ? oldest : at + 1;
+            const want = appended.slice(from, from + c.limit);
+            const got = expectOk(result);
+            expect(got.map((e) => e.cursor)).toEqual(want.map((e) => e.cursor));
+            expect(ids(got)).toEqual(ids(want));
+          }
+        }),
+        { numRuns: 50 },
+      );
+    });
+  });
+}

@@ -1,0 +1,121 @@
+import { MAX_READ_LIMIT, normalizeLimit, prepareBatch } from './batch.js';
+import { compareParsed } from './cursor.js';
+import { BusError, BusUnavailableError } from './errors.js';
+import { newEpoch } from './id.js';
+import { ListenerRegistry } from './listeners.js';
+import type {
+  BusLogger,
+  EventListener,
+  EventLog,
+  ReadResult,
+  StoredEvent,
+  Unsubscribe,
+} from './types.js';
+
+/** Options of `createMemoryEventLog`. */
+export interface MemoryEventLogOptions {
+  /** Events kept per tenant for replay; older ones are dropped (default 10000). */
+  readonly retention?: number;
+  /** The epoch written into cursors, `[A-Za-z0-9_]{1,64}`; random per instance by default. */
+  readonly epoch?: string;
+  /** Receives errors thrown by listeners. */
+  readonly logger?: BusLogger;
+}
+
+/** One tenant's ring buffer: the last `retention` events, sequence numbers from 1. */
+interface TenantRing {
+  readonly slots: StoredEvent[];
+  /** Sequence number the next appended event gets. */
+  next: number;
+}
+
+const EPOCH_PATTERN = /^[A-Za-z0-9_]{1,64}$/;
+const CURSOR_PATTERN = /^([A-Za-z0-9_]{1,64})-([1-9][0-9]{0,14})$/;
+const UNKNOWN: ReadResult = Object.freeze({ status: 'unknown_cursor' });
+const TRIMMED: ReadResult = Object.freeze({ status: 'cursor_trimmed' });
+
+function parseCursor(cursor: string): { epoch: string; position: number } | undefined {
+  const match = CURSOR_PATTERN.exec(cursor);
+  if (!match) return undefined;
+  return { epoch: match[1]!, position: Number(match[2]) };
+}
+
+/**
+ * The embedded event log: one process, a ring buffer of `retention` events per tenant.
+ * Cursors are `<epoch>-<sequence>`; the epoch is random per instance, so a cursor from before a
+ * restart is `unknown_cursor`. Append is O(batch), read O(limit), delivery synchronous.
+ * @example
+ * const log = createMemoryEventLog({ retention: 1000 });
+ * const [stored] = await log.append([event]);
+ * const page = await log.readAfter(event.tenantId, null, 100);
+ */
+export function createMemoryEventLog(options: MemoryEventLogOptions = {}): EventLog {
+  const retention = options.retention ?? 10_000;
+  if (!Number.isSafeInteger(retention) || retention < 1) {
+    throw new BusError(`retention must be a positive integer, got ${String(retention)}`);
+  }
+  const epoch = options.epoch ?? newEpoch();
+  if (!EPOCH_PATTERN.test(epoch)) throw new BusError(`epoch must match ${EPOCH_PATTERN}`);
+  const tenants = new Map<string, TenantRing>();
+  const listeners = new ListenerRegistry(options.logger);
+  let closed = false;
+
+  return {
+    async append(events: readonly unknown[]): Promise<StoredEvent[]> {
+      if (closed) throw new BusUnavailableError('the event log is closed');
+      const prepared = prepareBatch(events);
+      const stored: StoredEvent[] = new Array(prepared.length);
+      for (let i = 0; i < prepared.length; i++) {
+        const event = Object.freeze(prepared[i]!);
+        let ring = tenants.get(event.tenantId);
+        if (!ring) {
+          ring = { slots: [], next: 1 };
+          tenants.set(event.tenantId, ring);
+        }
+        const seq = ring.next++;
+        const entry: StoredEvent = Object.freeze({ cursor: `${epoch}-${seq}`, event });
+        // Sequence s lives at (s - 1) % retention; the array grows by push until it is full.
+        ring.slots[(seq - 1) % retention] = entry;
+        stored[i] = entry;
+      }
+      listeners.emit(stored);
+      return stored;
+    },
+
+    async readAfter(tenantId: string, cursor: string | null, limit: number): Promise<ReadResult> {
+      if (closed) throw new BusUnavailableError('the event log is closed');
+      const ring = tenants.get(tenantId);
+      const newest = ring ? ring.next - 1 : 0;
+      const oldest = newest - (ring ? ring.slots.length : 0) + 1;
+      let after = oldest - 1;
+      if (cursor !== null) {
+        const parsed = parseCursor(cursor);
+        if (!parsed || parsed.epoch !== epoch || parsed.position > newest) return UNKNOWN;
+        // The predecessor of the oldest retained event is still a valid place to resume from.
+        if (parsed.position < oldest - 1) return TRIMMED;
+        after = parsed.position;
+      }
+      const count = Math.min(normalizeLimit(limit), newest - after, MAX_READ_LIMIT);
+      const events: StoredEvent[] = new Array(count);
+      for (let k = 0; k < count; k++) events[k] = ring!.slots[(after + k) % retention]!;
+      return { status: 'ok', events };
+    },
+
+    subscribe(listener: EventListener): Unsubscribe {
+      return listeners.add(listener);
+    },
+
+    compareCursors(a: string, b: string): number {
+      return compareParsed(a, b, parseCursor, (x, y) => x - y);
+    },
+
+    async isReady(): Promise<boolean> {
+      return !closed;
+    },
+
+    async close(): Promise<void> {
+      closed = true;
+      listeners.clear();
+    },
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * Lua scripts of the Redis Streams event log. Per tenant there are two keys sharing one cluster
+ * hash tag: the stream `<prefix>{<tenant>}:events` (field `e` = event JSON) and the hash
+ * `<prefix>{<tenant>}:meta` with `epoch` (written into cursors) and `trimmed` (id of the last
+ * entry removed by retention).
+ */
+
+/**
+ * Appends events of one or more tenants atomically and publishes one notification per tenant.
+ * KEYS: stream, meta per tenant. ARGV: retention, candidate epoch, channel, then per tenant:
+ * tenantId, count, then `count` event JSON strings. Returns, per tenant, epoch and the new ids.
+ * Notification: {"t":tenant,"p":epoch,"v":id of the entry before the batch or "","i":[ids],"e":[events]}.
+ */
+export const APPEND_SCRIPT = `
+local retention = tonumber(ARGV[1])
+local candidate, channel = ARGV[2], ARGV[3]
+local a = 4
+local out = {}
+for k = 1, #KEYS, 2 do
+  local stream, meta = KEYS[k], KEYS[k + 1]
+  local tenant, n = ARGV[a], tonumber(ARGV[a + 1])
+  a = a + 2
+  local epoch = redis.call('HGET', meta, 'epoch')
+  if not epoch then
+    epoch = candidate
+    redis.call('HSET', meta, 'epoch', epoch)
+  end
+  local prev = ''
+  local newest = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)[1]
+  if newest then prev = newest[1] end
+  -- Which entry will be the last one trimmed: an old one, or one of this batch.
+  local len = redis.call('XLEN', stream)
+  local drop = len + n - retention
+  local trimmed = nil
+  if drop > 0 and drop <= len then
+    local gone = redis.call('XRANGE', stream, '-', '+', 'COUNT', drop)
+    trimmed = gone[#gone][1]
+  end
+  local ids, events = {}, {}
+  for i = 1, n do
+    ids[i] = redis.call('XADD', stream, 'MAXLEN', retention, '*', 'e', ARGV[a])
+    events[i] = ARGV[a]
+    a = a + 1
+  end
+  if drop > len then trimmed = ids[drop - len] end
+  if trimmed then redis.call('HSET', meta, 'trimmed', trimmed) end
+  redis.call('PUBLISH', channel, '{"t":' .. cjson.encode(tenant) .. ',"p":"' .. epoch ..
+    '","v":"' .. prev .. '","i":["' .. table.concat(ids, '","') .. '"],"e":[' ..
+    table.concat(events, ',') .. ']}')
+  out[#out + 1] = epoch
+  out[#out + 1] = ids
+end
+return out
+`;
+
+/**
+ * Reads a tenant's entries after a cursor. KEYS: stream, meta. ARGV: cursor epoch ('' = from the
+ * oldest), cursor stream id, count. Returns {'ok', epoch, entries} | {'unknown_cursor'} |
+ * {'cursor_trimmed'}. Rule: ids newer than the newest entry, ids between the oldest and newest
+ * that are not entries, and ids between the last trimmed entry and the oldest one are unknown;
+ * the last trimmed id itself resumes from the oldest entry; older ids are trimmed.
+ */
+export const READ_SCRIPT = `
+local stream, meta = KEYS[1], KEYS[2]
+local cepoch, cid, count = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local epoch = redis.call('HGET', meta, 'epoch')
+local function range(from)
+  if count == 0 then return {} end
+  return redis.call('XRANGE', stream, from, '+', 'COUNT', count)
+end
+local function cmp(x, y)
+  local xm, xs = string.match(x, '^(%d+)-(%d+)$')
+  local ym, ys = string.match(y, '^(%d+)-(%d+)$')
+  xm, xs, ym, ys = tonumber(xm), tonumber(xs), tonumber(ym), tonumber(ys)
+  if xm ~= ym then if xm < ym then return -1 else return 1 end end
+  if xs ~= ys then if xs < ys then return -1 else return 1 end end
+  return 0
+end
+if cepoch == '' then
+  if not epoch then return {'ok', '', {}} end
+  return {'ok', epoch, range('-')}
+end
+if epoch ~= cepoch then return {'unknown_cursor'} end
+local newest = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)[1]
+if not newest or cmp(cid, newest[1]) > 0 then return {'unknown_cursor'} end
+local oldest = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1]
+if cmp(cid, oldest[1]) >= 0 then
+  if #redis.call('XRANGE', stream, cid, cid) == 0 then return {'unknown_cursor'} end
+  return {'ok', epoch, range('(' .. cid)}
+end
+local trimmed = redis.call('HGET', meta, 'trimmed')
+if not trimmed then return {'unknown_cursor'} end
+local c = cmp(cid, trimmed)
+if c == 0 then return {'ok', epoch, range('-')} end
+if c < 0 then return {'cursor_trimmed'} end
+return {'unknown_cursor'}
+`;
+
+/**
+ * Catch-up read for the fan-out after a gap: entries after `afterId` when the epoch is still
+ * `epoch`, else (or when `afterId` is '') from the oldest entry. KEYS: stream, meta.
+ * ARGV: epoch, afterId, count. Returns {epoch or '', entries}.
+ */
+export const CATCH_UP_SCRIPT = `
+local epoch = redis.call('HGET', KEYS[2], 'epoch')
+if not epoch then return {'', {}} end
+local from = '-'
+if epoch == ARGV[1] and ARGV[2] ~= '' then from = '(' .. ARGV[2] end
+return {epoch, redis.call('XRANGE', KEYS[1], from, '+', 'COUNT', ARGV[3])}
+`;

@@ -1,0 +1,200 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  CuttableProxy,
+  freePort,
+  REDIS_REQUIRED,
+  RedisProcess,
+  redisServerAvailable,
+  START_REDIS_HINT,
+} from '../test/support/redis.js';
+import { sampleEvents } from './conformance.js';
+import { BusUnavailableError } from './errors.js';
+import { createRedisEventLog } from './redis.js';
+import type { BusLogger, EventLog, StoredEvent } from './types.js';
+
+const available = await redisServerAvailable();
+if (!available && REDIS_REQUIRED) {
+  throw new Error(`CI=true but redis-server is not installed; ${START_REDIS_HINT}`);
+}
+
+if (!available) {
+  process.stderr.write(`Redis fault tests skipped: redis-server is not installed\n`);
+}
+
+const WAIT = { timeout: 10_000, interval: 20 };
+
+function recordingLogger(): BusLogger & { lines: string[] } {
+  const lines: string[] = [];
+  const record = (_obj: object, msg?: string) => {
+    lines.push(msg ?? '');
+  };
+  return { lines, info: record, warn: record, error: record };
+}
+
+describe.skipIf(!available)('Redis event log under faults (own redis-server)', () => {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  function open(url: string, logger?: BusLogger): EventLog {
+    const log = createRedisEventLog({
+      url,
+      keyPrefix: 'faults:',
+      logger,
+      redis: { retryStrategy: () => 50 },
+    });
+    cleanups.push(() => log.close());
+    return log;
+  }
+
+  async function server(args?: string[]): Promise<RedisProcess> {
+    const redis = new RedisProcess(await freePort(), args);
+    cleanups.push(() => redis.stop());
+    return redis;
+  }
+
+  function collect(log: EventLog): StoredEvent[] {
+    const received: StoredEvent[] = [];
+    log.subscribe((e) => received.push(e));
+    return received;
+  }
+
+  const ids = (events: readonly StoredEvent[]) => events.map((e) => e.event.id);
+
+  it('starts while Redis is down, fails appends fast, and works once Redis is up', async () => {
+    const redis = await server();
+    const logger = recordingLogger();
+    const log = open(redis.url, logger);
+    await vi.waitFor(() => expect(logger.lines).toContain('redis connection lost; retrying'), WAIT);
+    expect(await log.isReady()).toBe(false);
+    const started = performance.now();
+    await expect(log.append(sampleEvents('ten_a', 1))).rejects.toBeInstanceOf(BusUnavailableError);
+    await expect(log.readAfter('ten_a', null, 10)).rejects.toBeInstanceOf(BusUnavailableError);
+    expect(performance.now() - started).toBeLessThan(1_000);
+
+    await redis.start();
+    await vi.waitFor(async () => expect(await log.isReady()).toBe(true), WAIT);
+    const received = collect(log);
+    const stored = await log.append(sampleEvents('ten_a', 2));
+    await vi.waitFor(() => expect(ids(received)).toEqual(ids(stored)), WAIT);
+  });
+
+  it('survives a Redis crash without persistence: fails fast, then resumes with a new epoch', async () => {
+    const redis = await server();
+    await redis.start();
+    const producer = open(redis.url);
+    const consumer = open(redis.url);
+    const received = collect(consumer);
+    await vi.waitFor(async () => expect(await consumer.isReady()).toBe(true), WAIT);
+    const [first] = await producer.append(sampleEvents('ten_a', 1));
+    await vi.waitFor(() => expect(ids(received)).toEqual([first!.event.id]), WAIT);
+
+    await redis.stop('SIGKILL');
+    await vi.waitFor(async () => expect(await producer.isReady()).toBe(false), WAIT);
+    expect(await consumer.isReady()).toBe(false);
+    const started = performance.now();
+    const error = await producer.append(sampleEvents('ten_a', 1)).catch((e) => e);
+    expect(error).toBeInstanceOf(BusUnavailableError);
+    expect(performance.now() - started).toBeLessThan(1_000);
+
+    await redis.start();
+    await vi.waitFor(async () => expect(await producer.isReady()).toBe(true), WAIT);
+    await vi.waitFor(async () => expect(await consumer.isReady()).toBe(true), WAIT);
+    // Redis forgot everything: the old cursor must not silently resume.
+    expect((await producer.readAfter('ten_a', first!.cursor, 10)).status).toBe('unknown_cursor');
+    const after = await producer.append(sampleEvents('ten_a', 2));
+    expect(after[0]!.cursor.split('.')[0]).not.toBe(first!.cursor.split('.')[0]);
+    await vi.waitFor(() => expect(ids(received)).toEqual(ids([first!, ...after])), WAIT);
+  });
+
+  it('with persistence, delivers what was appended while a subscriber was cut off, once, in order', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'causeflow-redis-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const redis = await server([
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--dir',
+      dir,
+    ]);
+    await redis.start();
+    const proxy = new CuttableProxy(await freePort(), redis.port);
+    await proxy.open();
+    cleanups.push(() => proxy.cut());
+    const producer = open(redis.url);
+    const consumer = open(proxy.url);
+    const received = collect(consumer);
+    await vi.waitFor(async () => expect(await consumer.isReady()).toBe(true), WAIT);
+    const [first] = await producer.append(sampleEvents('ten_a', 1));
+    await vi.waitFor(() => expect(ids(received)).toEqual([first!.event.id]), WAIT);
+
+    // The subscriber's instance loses Redis; Redis itself crashes and comes back with its data.
+    await proxy.cut();
+    await redis.stop('SIGKILL');
+    await redis.start();
+    await vi.waitFor(async () => expect(await producer.isReady()).toBe(true), WAIT);
+    const missed = [
+      ...(await producer.append(sampleEvents('ten_a', 2))),
+      ...(await producer.append(sampleEvents('ten_a', 1, 2))),
+    ];
+    const resumed = await producer.readAfter('ten_a', first!.cursor, 10);
+    expect(resumed.status === 'ok' && ids(resumed.events)).toEqual(ids(missed));
+    expect(ids(received)).toEqual([first!.event.id]);
+
+    await proxy.open();
+    await vi.waitFor(() => expect(ids(received)).toEqual(ids([first!, ...missed])), WAIT);
+    const [live] = await producer.append(sampleEvents('ten_a', 1, 3));
+    await vi.waitFor(() => expect(ids(received)).toEqual(ids([first!, ...missed, live!])), WAIT);
+    expect(received.map((e) => e.cursor)).toEqual([first!, ...missed, live!].map((e) => e.cursor));
+  });
+
+  it('joins catch-up and live delivery without gap or duplicate while appends keep coming', async () => {
+    const redis = await server();
+    await redis.start();
+    const proxy = new CuttableProxy(await freePort(), redis.port);
+    await proxy.open();
+    cleanups.push(() => proxy.cut());
+    const producer = open(redis.url);
+    const logger = recordingLogger();
+    const consumer = open(proxy.url, logger);
+    const received = collect(consumer);
+    await vi.waitFor(async () => expect(await consumer.isReady()).toBe(true), WAIT);
+    const appended: StoredEvent[] = [];
+    appended.push(...(await producer.append(sampleEvents('ten_a', 1))));
+    appended.push(...(await producer.append(sampleEvents('ten_b', 1))));
+    await vi.waitFor(() => expect(received).toHaveLength(2), WAIT);
+
+    await proxy.cut();
+    for (let i = 0; i < 5; i++) {
+      appended.push(
+        ...(await producer.append([
+          ...sampleEvents('ten_a', 2, i),
+          ...sampleEvents('ten_b', 1, i),
+        ])),
+      );
+    }
+    expect(received).toHaveLength(2);
+    const reopening = proxy.open();
+    for (let i = 0; i < 40; i++) {
+      appended.push(...(await producer.append(sampleEvents(i % 2 ? 'ten_a' : 'ten_b', 1, i))));
+      if (i % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await reopening;
+    await vi.waitFor(() => expect(received).toHaveLength(appended.length), WAIT);
+    for (const tenant of ['ten_a', 'ten_b']) {
+      const want = appended.filter((e) => e.event.tenantId === tenant).map((e) => e.cursor);
+      expect(received.filter((e) => e.event.tenantId === tenant).map((e) => e.cursor)).toEqual(
+        want,
+      );
+    }
+    expect(new Set(ids(received)).size).toBe(appended.length);
+    expect(logger.lines).toContain('redis fan-out resubscribed; catching up');
+  });
+});

@@ -1,0 +1,183 @@
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import {
+  deleteKeys,
+  REDIS_REQUIRED,
+  REDIS_URL,
+  redisReachable,
+  START_REDIS_HINT,
+  uniquePrefix,
+} from '../test/support/redis.js';
+import { describeEventLogConformance, sampleEvents } from './conformance.js';
+import { BusError } from './errors.js';
+import { createRedisEventLog, type RedisEventLogOptions } from './redis.js';
+import type { EventLog, StoredEvent } from './types.js';
+
+const reachable = await redisReachable();
+if (!reachable && REDIS_REQUIRED) {
+  throw new Error(`CI=true but Redis at ${REDIS_URL} is unreachable; ${START_REDIS_HINT}`);
+}
+
+if (!reachable) {
+  // Deliberately visible (the brief asks for it): say why these tests did not run and how to fix it.
+  process.stderr.write(`Redis tests skipped: no Redis at ${REDIS_URL}; ${START_REDIS_HINT}\n`);
+  describe.skip(`Redis event log: skipped, no Redis at ${REDIS_URL}; ${START_REDIS_HINT}`, () => {
+    it('runs the conformance suite against Redis', () => {});
+  });
+} else {
+  const prefixes = new WeakMap<EventLog, string>();
+  const used: string[] = [];
+  afterAll(async () => {
+    for (const prefix of used) await deleteKeys(prefix);
+  });
+
+  function open(options: RedisEventLogOptions = {}): EventLog {
+    const keyPrefix = options.keyPrefix ?? uniquePrefix();
+    used.push(keyPrefix);
+    const log = createRedisEventLog({ url: REDIS_URL, ...options, keyPrefix });
+    prefixes.set(log, keyPrefix);
+    return log;
+  }
+
+  describeEventLogConformance(
+    'redis',
+    ({ retention }) => open({ retention }),
+    async (log) => {
+      const prefix = prefixes.get(log);
+      if (prefix) await deleteKeys(prefix);
+    },
+  );
+
+  describe('createRedisEventLog', () => {
+    const logs: EventLog[] = [];
+    const track = (log: EventLog) => {
+      logs.push(log);
+      return log;
+    };
+    afterAll(async () => {
+      await Promise.all(logs.map((l) => l.close()));
+    });
+
+    it('refuses a retention below one', () => {
+      expect(() => createRedisEventLog({ retention: 0 })).toThrow(BusError);
+    });
+
+    it('writes cursors as <epoch>.<stream id> under hash-tagged per-tenant keys', async () => {
+      const keyPrefix = uniquePrefix();
+      const log = track(open({ keyPrefix }));
+      const [stored] = await log.append(sampleEvents('ten_a', 1));
+      expect(stored!.cursor).toMatch(/^[a-z0-9]{16}\.\d+-\d+$/);
+      const redis = new Redis(REDIS_URL);
+      try {
+        expect((await redis.keys(`${keyPrefix}*`)).sort()).toEqual([
+          `${keyPrefix}{ten_a}:events`,
+          `${keyPrefix}{ten_a}:meta`,
+        ]);
+        expect(await redis.hget(`${keyPrefix}{ten_a}:meta`, 'epoch')).toBe(
+          stored!.cursor.split('.')[0],
+        );
+      } finally {
+        redis.disconnect();
+      }
+    });
+
+    it('gives the same cursors on every instance, so a client can move between them', async () => {
+      const keyPrefix = uniquePrefix();
+      const a = track(open({ keyPrefix }));
+      const b = track(open({ keyPrefix }));
+      const stored = await a.append(sampleEvents('ten_a', 4));
+      const fromB = await b.readAfter('ten_a', stored[1]!.cursor, 10);
+      expect(fromB.status === 'ok' && fromB.events.map((e) => e.cursor)).toEqual(
+        stored.slice(2).map((e) => e.cursor),
+      );
+    });
+
+    it('fans an append on one instance out to the subscribers of every instance, once', async () => {
+      const keyPrefix = uniquePrefix();
+      const a = track(open({ keyPrefix }));
+      const b = track(open({ keyPrefix }));
+      const onA: StoredEvent[] = [];
+      const onB: StoredEvent[] = [];
+      a.subscribe((e) => onA.push(e));
+      b.subscribe((e) => onB.push(e));
+      await vi.waitFor(async () => expect(await b.isReady()).toBe(true));
+      const stored = [
+        ...(await a.append(sampleEvents('ten_a', 2))),
+        ...(await b.append(sampleEvents('ten_a', 2))),
+      ];
+      const cursors = stored.map((e) => e.cursor);
+      await vi.waitFor(() => expect(onB.map((e) => e.cursor)).toEqual(cursors));
+      await vi.waitFor(() => expect(onA.map((e) => e.cursor)).toEqual(cursors));
+      expect(onB.map((e) => e.event)).toEqual(stored.map((e) => e.event));
+    });
+
+    it('answers unknown_cursor for ids of its epoch that it never issued', async () => {
+      const log = track(open({ retention: 3 }));
+      const stored = await log.append(sampleEvents('ten_a', 5));
+      const [epoch, id] = stored[4]!.cursor.split('.') as [string, string];
+      const [ms] = id.split('-');
+      const status = async (cursor: string) => (await log.readAfter('ten_a', cursor, 10)).status;
+      expect(await status(`${epoch}.${Number(ms) + 1}-0`)).toBe('unknown_cursor');
+      expect(await status(`${epoch}.${ms}-999`)).toBe('unknown_cursor');
+      expect(await status(`${epoch}.0-1`)).toBe('cursor_trimmed');
+      expect(await status(`${epoch}.${id}`)).toBe('ok');
+      expect(await status(`${epoch}.0${id}`)).toBe('ok');
+    });
+
+    it('answers unknown_cursor for every cursor of a tenant whose keys are gone', async () => {
+      const keyPrefix = uniquePrefix();
+      const log = track(open({ keyPrefix }));
+      const [stored] = await log.append(sampleEvents('ten_a', 1));
+      await deleteKeys(keyPrefix);
+      expect((await log.readAfter('ten_a', stored!.cursor, 10)).status).toBe('unknown_cursor');
+      const [again] = await log.append(sampleEvents('ten_a', 1));
+      expect(again!.cursor.split('.')[0]).not.toBe(stored!.cursor.split('.')[0]);
+    });
+
+    it('notices a lost notification by its predecessor id and reads the missing events', async () => {
+      const keyPrefix = uniquePrefix();
+      const producer = track(open({ keyPrefix }));
+      const consumer = track(open({ keyPrefix }));
+      const received: StoredEvent[] = [];
+      consumer.subscribe((e) => received.push(e));
+      await vi.waitFor(async () => expect(await consumer.isReady()).toBe(true));
+      const [first] = await producer.append(sampleEvents('ten_a', 1));
+      await vi.waitFor(() => expect(received).toHaveLength(1));
+      // An entry written without its notification, as if the notification had been lost.
+      const redis = new Redis(REDIS_URL);
+      const silent = { ...sampleEvents('ten_a', 1, 1)[0]!, id: 'evt_silent' };
+      const silentId = await redis.xadd(
+        `${keyPrefix}{ten_a}:events`,
+        '*',
+        'e',
+        JSON.stringify(silent),
+      );
+      redis.disconnect();
+      const [third] = await producer.append(sampleEvents('ten_a', 1, 2));
+      await vi.waitFor(() => expect(received).toHaveLength(3));
+      expect(received.map((e) => e.event.id)).toEqual([
+        first!.event.id,
+        'evt_silent',
+        third!.event.id,
+      ]);
+      expect(received[1]!.cursor).toBe(`${first!.cursor.split('.')[0]}.${silentId}`);
+    });
+
+    it('appends a batch spanning tenants in one step and keeps each tenant in order', async () => {
+      const log = track(open());
+      const batch = [
+        ...sampleEvents('ten_a', 1),
+        ...sampleEvents('ten_b', 1),
+        ...sampleEvents('ten_a', 1, 1),
+      ];
+      const stored = await log.append(batch);
+      expect(stored.map((e) => e.event.tenantId)).toEqual(['ten_a', 'ten_b', 'ten_a']);
+      expect(log.compareCursors(stored[0]!.cursor, stored[2]!.cursor)).toBeLessThan(0);
+      const read = await log.readAfter('ten_a', null, 10);
+      expect(read.status === 'ok' && read.events.map((e) => e.cursor)).toEqual([
+        stored[0]!.cursor,
+        stored[2]!.cursor,
+      ]);
+    });
+  });
+}

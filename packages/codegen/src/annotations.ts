@@ -1,9 +1,27 @@
 import type { JsonSchema, SchemaFile, SchemaSet } from './model.js';
 
-const ANNOTATIONS = new Set(['title', 'description', 'examples', '$comment', 'default', 'deprecated']);
+const ANNOTATIONS = new Set([
+  'title',
+  'description',
+  'examples',
+  '$comment',
+  'default',
+  'deprecated',
+]);
 const SCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'dependentSchemas'];
 const SCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems'];
-const SCHEMA_VALUES = ['items', 'additionalProperties', 'not', 'if', 'then', 'else', 'contains', 'propertyNames', 'unevaluatedProperties', 'unevaluatedItems'];
+const SCHEMA_VALUES = [
+  'items',
+  'additionalProperties',
+  'not',
+  'if',
+  'then',
+  'else',
+  'contains',
+  'propertyNames',
+  'unevaluatedProperties',
+  'unevaluatedItems',
+];
 
 function isObject(value: unknown): value is JsonSchema {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -20,7 +38,9 @@ export function stripAnnotations(schema: unknown): unknown {
   for (const [key, value] of Object.entries(schema)) {
     if (ANNOTATIONS.has(key) || key.startsWith('x-')) continue;
     if (SCHEMA_MAPS.includes(key) && isObject(value)) {
-      out[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, stripAnnotations(v)]));
+      out[key] = Object.fromEntries(
+        Object.entries(value).map(([k, v]) => [k, stripAnnotations(v)]),
+      );
     } else if (SCHEMA_LISTS.includes(key) && Array.isArray(value)) {
       out[key] = value.map(stripAnnotations);
     } else if (SCHEMA_VALUES.includes(key)) {
@@ -38,5 +58,10 @@ function stripFile(file: SchemaFile): SchemaFile {
 
 /** The same set with every schema's annotations removed (see `stripAnnotations`). */
 export function stripSchemaSet(set: SchemaSet): SchemaSet {
-  return { ...set, defs: stripFile(set.defs), envelope: stripFile(set.envelope), events: set.events.map(stripFile) };
+  return {
+    ...set,
+    defs: stripFile(set.defs),
+    envelope: stripFile(set.envelope),
+    events: set.events.map(stripFile),
+  };
 }

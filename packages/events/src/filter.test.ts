@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EVENT_NAMES } from './index.js';
 import { parseEventFilter } from './filter.js';
+import { EVENT_NAMES } from './index.js';
 
 /** The names a filter lets through, sorted. */
 function namesOf(input: string | readonly string[]): string[] {

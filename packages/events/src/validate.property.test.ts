@@ -1,14 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { oracleAccepts } from '../test/schemas.js';
-import { EVENT_NAMES, eventCatalog } from './index.js';
 import { eventValidators } from './generated/validators.js';
+import { EVENT_NAMES, eventCatalog } from './index.js';
 import { isEventName, validateEvent } from './validate.js';
 
-const examples = EVENT_NAMES.flatMap((name) => eventCatalog[name].examples) as readonly Record<
-  string,
-  unknown
->[];
+const examples = EVENT_NAMES.flatMap(
+  (name): readonly unknown[] => eventCatalog[name].examples,
+) as readonly Record<string, unknown>[];
 
 /** What the generated validator of the named event says, or false when there is none. */
 function generatedAccepts(value: unknown): boolean {
@@ -37,10 +36,20 @@ const mutatedExample = fc
     example: fc.constantFrom(...examples),
     where: fc.constantFrom('envelope', 'data'),
     op: fc.constantFrom('keep', 'set', 'delete', 'swapEvent'),
-    key: fc.oneof(fc.string(), fc.constantFrom('event', 'timestamp', 'tenantId', 'id', 'data', 'incidentId')),
+    key: fc.oneof(
+      fc.string(),
+      fc.constantFrom('event', 'timestamp', 'tenantId', 'id', 'data', 'incidentId'),
+    ),
     value: fc.oneof(
       fc.jsonValue(),
-      fc.constantFrom('ten_demo', 'evt_1', 'inc_EXAMPLE_01JX', '2024-04-01T10:00:00Z', 'critical', 0.5),
+      fc.constantFrom(
+        'ten_demo',
+        'evt_1',
+        'inc_EXAMPLE_01JX',
+        '2024-04-01T10:00:00Z',
+        'critical',
+        0.5,
+      ),
     ),
     event: fc.constantFrom(...EVENT_NAMES, 'incident.exploded', 'ping'),
   })
@@ -48,7 +57,8 @@ const mutatedExample = fc
     const copy = structuredClone(example) as Record<string, unknown>;
     const target = where === 'data' ? (copy.data as Record<string, unknown>) : copy;
     const dataKeys = Object.keys(copy.data as object);
-    const k = where === 'data' && op !== 'set' ? (dataKeys[key.length % dataKeys.length] ?? key) : key;
+    const k =
+      where === 'data' && op !== 'set' ? (dataKeys[key.length % dataKeys.length] ?? key) : key;
     if (op === 'set') target[k] = value;
     else if (op === 'delete') delete target[k];
     else if (op === 'swapEvent') copy.event = event;

@@ -4,18 +4,23 @@ import { dataFields, wrongTypeValue } from '../test/schemas.js';
 import { EVENT_NAMES, type EventName, eventCatalog } from './index.js';
 import { assertEvent, EventValidationError, isEventName, validateEvent } from './validate.js';
 
-type Envelope = { event: string; timestamp: string; tenantId: string; data: Record<string, unknown> };
+type Envelope = {
+  event: string;
+  timestamp: string;
+  tenantId: string;
+  data: Record<string, unknown>;
+};
 
 /** A deep copy of the first catalog example of `name`, to mutate. */
 function firstExample(name: EventName): Envelope {
   const example = eventCatalog[name].examples[0];
   if (!example) throw new Error(`${name} has no example`);
-  return structuredClone(example) as Envelope;
+  return structuredClone(example) as unknown as Envelope;
 }
 
 /** A deep copy of an example of `name` that has `field` (the first one if none has it). */
 function exampleWith(name: EventName, field: string): Envelope {
-  const examples = eventCatalog[name].examples as readonly Envelope[];
+  const examples = eventCatalog[name].examples as unknown as readonly Envelope[];
   const found = examples.find((e) => field in e.data);
   return found ? structuredClone(found) : firstExample(name);
 }
@@ -34,10 +39,13 @@ describe('validateEvent on the product document', () => {
     expect(samples).toHaveLength(11);
   });
 
-  it.each(samples.map((s) => [s.event, s] as const))('accepts the %s sample verbatim', (_name, sample) => {
-    const result = validateEvent(sample);
-    expect(result).toEqual({ ok: true, event: sample });
-  });
+  it.each(samples.map((s) => [s.event, s] as const))(
+    'accepts the %s sample verbatim',
+    (_name, sample) => {
+      const result = validateEvent(sample);
+      expect(result).toEqual({ ok: true, event: sample });
+    },
+  );
 
   it('uses each product sample as the first example of its event', () => {
     for (const sample of samples) {
@@ -47,93 +55,119 @@ describe('validateEvent on the product document', () => {
   });
 });
 
-describe.each(EVENT_NAMES.map((name) => [name]))('validateEvent on mutated copies of %s', (name) => {
-  const fields = dataFields(name);
+describe.each(EVENT_NAMES.map((name) => [name]))(
+  'validateEvent on mutated copies of %s',
+  (name) => {
+    const fields = dataFields(name);
 
-  it('accepts every catalog example', () => {
-    expect(eventCatalog[name].examples.length).toBeGreaterThan(0);
-    for (const example of eventCatalog[name].examples) expect(validateEvent(example).ok).toBe(true);
-  });
+    it('accepts every catalog example', () => {
+      expect(eventCatalog[name].examples.length).toBeGreaterThan(0);
+      for (const example of eventCatalog[name].examples)
+        expect(validateEvent(example).ok).toBe(true);
+    });
 
-  it.each(fields.filter((f) => f.required).map((f) => [f.name]))(
-    'rejects a copy without the required field %s at /data/<field>',
-    (field) => {
+    it.each(fields.filter((f) => f.required).map((f) => [f.name]))(
+      'rejects a copy without the required field %s at /data/<field>',
+      (field) => {
+        const event = firstExample(name);
+        delete event.data[field];
+        const result = validateEvent(event);
+        expect(result).toEqual({
+          ok: false,
+          errors: [{ path: `/data/${field}`, keyword: 'required', message: 'is required' }],
+        });
+      },
+    );
+
+    it.each(fields.map((f) => [f.name, f.type] as const))(
+      'rejects %s of the wrong type (not %s)',
+      (field, type) => {
+        const event = exampleWith(name, field);
+        event.data[field] = wrongTypeValue(type);
+        expectRejected(event, `/data/${field}`, 'type');
+      },
+    );
+
+    it('rejects an extra field in data at /data/extra', () => {
       const event = firstExample(name);
-      delete event.data[field];
+      event.data.extra = 1;
       const result = validateEvent(event);
       expect(result).toEqual({
         ok: false,
-        errors: [{ path: `/data/${field}`, keyword: 'required', message: 'is required' }],
+        errors: [
+          {
+            path: '/data/extra',
+            keyword: 'additionalProperties',
+            message: 'is not allowed (unknown property)',
+          },
+        ],
       });
-    },
-  );
-
-  it.each(fields.map((f) => [f.name, f.type] as const))('rejects %s of the wrong type (not %s)', (field, type) => {
-    const event = exampleWith(name, field);
-    event.data[field] = wrongTypeValue(type);
-    expectRejected(event, `/data/${field}`, 'type');
-  });
-
-  it('rejects an extra field in data at /data/extra', () => {
-    const event = firstExample(name);
-    event.data.extra = 1;
-    const result = validateEvent(event);
-    expect(result).toEqual({
-      ok: false,
-      errors: [{ path: '/data/extra', keyword: 'additionalProperties', message: 'is not allowed (unknown property)' }],
     });
-  });
 
-  it('rejects an extra field in the envelope at /extra', () => {
-    expectRejected({ ...firstExample(name), extra: true }, '/extra', 'additionalProperties');
-  });
-
-  const enums = fields.filter((f) => f.enum);
-  it.each(enums.map((f) => [f.name, f.enum] as const))('rejects a value outside the enum of %s', (field, values) => {
-    const event = exampleWith(name, field);
-    event.data[field] = 'not_a_listed_value';
-    const result = validateEvent(event);
-    expect(result).toEqual({
-      ok: false,
-      errors: [
-        {
-          path: `/data/${field}`,
-          keyword: 'enum',
-          message: `must be one of ${values!.map((v) => JSON.stringify(v)).join(', ')}`,
-        },
-      ],
+    it('rejects an extra field in the envelope at /extra', () => {
+      expectRejected({ ...firstExample(name), extra: true }, '/extra', 'additionalProperties');
     });
-  });
 
-  const ids = fields.filter((f) => f.idPattern);
-  it.each(ids.map((f) => [f.name]))('rejects a malformed id in %s', (field) => {
-    const event = exampleWith(name, field);
-    event.data[field] = 'wrong-prefix-123';
-    expectRejected(event, `/data/${field}`, 'pattern');
-  });
+    const enums = fields.filter((f) => f.enum);
+    it.each(enums.map((f) => [f.name, f.enum] as const))(
+      'rejects a value outside the enum of %s',
+      (field, values) => {
+        const event = exampleWith(name, field);
+        event.data[field] = 'not_a_listed_value';
+        const result = validateEvent(event);
+        expect(result).toEqual({
+          ok: false,
+          errors: [
+            {
+              path: `/data/${field}`,
+              keyword: 'enum',
+              message: `must be one of ${values!.map((v) => JSON.stringify(v)).join(', ')}`,
+            },
+          ],
+        });
+      },
+    );
 
-  const times = fields.filter((f) => f.format === 'date-time');
-  it.each(times.map((f) => [f.name]))('rejects a malformed date-time in %s', (field) => {
-    const event = exampleWith(name, field);
-    event.data[field] = '2024-04-01 lunchtime';
-    expectRejected(event, `/data/${field}`, 'format');
-  });
+    const ids = fields.filter((f) => f.idPattern);
+    it.each(ids.map((f) => [f.name]))('rejects a malformed id in %s', (field) => {
+      const event = exampleWith(name, field);
+      event.data[field] = 'wrong-prefix-123';
+      expectRejected(event, `/data/${field}`, 'pattern');
+    });
 
-  it('rejects a malformed timestamp at /timestamp', () => {
-    expectRejected({ ...firstExample(name), timestamp: '01/04/2024 10:00' }, '/timestamp', 'format');
-    expectRejected({ ...firstExample(name), timestamp: '2024-02-30T10:00:00Z' }, '/timestamp', 'format');
-  });
+    const times = fields.filter((f) => f.format === 'date-time');
+    it.each(times.map((f) => [f.name]))('rejects a malformed date-time in %s', (field) => {
+      const event = exampleWith(name, field);
+      event.data[field] = '2024-04-01 lunchtime';
+      expectRejected(event, `/data/${field}`, 'format');
+    });
 
-  it('rejects a wrong tenantId at /tenantId', () => {
-    expectRejected({ ...firstExample(name), tenantId: 'tenant-1' }, '/tenantId', 'pattern');
-    expectRejected({ ...firstExample(name), tenantId: 7 }, '/tenantId', 'type');
-  });
+    it('rejects a malformed timestamp at /timestamp', () => {
+      expectRejected(
+        { ...firstExample(name), timestamp: '01/04/2024 10:00' },
+        '/timestamp',
+        'format',
+      );
+      expectRejected(
+        { ...firstExample(name), timestamp: '2024-02-30T10:00:00Z' },
+        '/timestamp',
+        'format',
+      );
+    });
 
-  it('rejects a malformed event id at /id and accepts a well-formed one', () => {
-    expectRejected({ ...firstExample(name), id: 'evt' }, '/id', 'pattern');
-    expect(validateEvent({ ...firstExample(name), id: 'evt_01HXE5G8J1K4M7N0P3Q6R9S2TV' }).ok).toBe(true);
-  });
-});
+    it('rejects a wrong tenantId at /tenantId', () => {
+      expectRejected({ ...firstExample(name), tenantId: 'tenant-1' }, '/tenantId', 'pattern');
+      expectRejected({ ...firstExample(name), tenantId: 7 }, '/tenantId', 'type');
+    });
+
+    it('rejects a malformed event id at /id and accepts a well-formed one', () => {
+      expectRejected({ ...firstExample(name), id: 'evt' }, '/id', 'pattern');
+      expect(
+        validateEvent({ ...firstExample(name), id: 'evt_01HXE5G8J1K4M7N0P3Q6R9S2TV' }).ok,
+      ).toBe(true);
+    });
+  },
+);
 
 describe('validateEvent on things that are not events', () => {
   it.each([
@@ -155,7 +189,11 @@ describe('validateEvent on things that are not events', () => {
     expect(result).toEqual({
       ok: false,
       errors: [
-        { path: '/event', keyword: 'const', message: 'unknown event "incident.exploded"; see the catalog for known names' },
+        {
+          path: '/event',
+          keyword: 'const',
+          message: 'unknown event "incident.exploded"; see the catalog for known names',
+        },
       ],
     });
   });
@@ -164,7 +202,11 @@ describe('validateEvent on things that are not events', () => {
     const result = validateEvent({ event: 'nope.nope', timestamp: 'x' });
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.errors[0]).toEqual({ path: '/event', keyword: 'const', message: 'unknown event "nope.nope"' });
+    expect(result.errors[0]).toEqual({
+      path: '/event',
+      keyword: 'const',
+      message: 'unknown event "nope.nope"',
+    });
     expect(result.errors.map((e) => e.path)).toEqual(
       expect.arrayContaining(['/event', '/timestamp', '/tenantId', '/data']),
     );
@@ -219,7 +261,9 @@ describe('assertEvent', () => {
   });
 
   it('names the root as (root) in the message for a non-object', () => {
-    expect(() => assertEvent(null)).toThrow('invalid event: (root) must be a JSON object (an event envelope)');
+    expect(() => assertEvent(null)).toThrow(
+      'invalid event: (root) must be a JSON object (an event envelope)',
+    );
   });
 });
 
@@ -228,10 +272,16 @@ describe('isEventName', () => {
     expect(isEventName(name)).toBe(true);
   });
 
-  it.each([['incident.*'], ['ping'], ['stream.reset'], ['Incident.Created'], [''], [42], [null], [undefined]])(
-    'rejects %j',
-    (value) => {
-      expect(isEventName(value)).toBe(false);
-    },
-  );
+  it.each([
+    ['incident.*'],
+    ['ping'],
+    ['stream.reset'],
+    ['Incident.Created'],
+    [''],
+    [42],
+    [null],
+    [undefined],
+  ])('rejects %j', (value) => {
+    expect(isEventName(value)).toBe(false);
+  });
 });

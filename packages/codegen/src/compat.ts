@@ -13,7 +13,17 @@
  * - `compatible`: no reader, old or new, notices (docs, examples, reordering, a new event, which
  *   readers skip until they know its name).
  */
-import { eventConst, type JsonSchema, type SchemaFile, type SchemaSet } from './model.js';
+import {
+  type ChangelogEntry,
+  changelog,
+  eventConst,
+  type JsonSchema,
+  type SchemaFile,
+  type SchemaSet,
+  schemaVersion,
+} from './model.js';
+
+export { type ChangelogEntry, changelog, schemaVersion };
 
 /** How a change affects readers; see the module comment. */
 export type Verdict = 'breaking' | 'decision' | 'compatible';
@@ -66,12 +76,6 @@ export interface CompatSummary {
 }
 
 /** One entry of an event's `x-changelog`: shown by the docs, required for a declared break. */
-export interface ChangelogEntry {
-  readonly version: number;
-  readonly date: string;
-  readonly breaking: boolean;
-  readonly note: string;
-}
 
 /** Raised when a schema file of a set cannot be parsed. */
 export class CompatError extends Error {
@@ -126,26 +130,6 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 function isObject(value: unknown): value is JsonSchema {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The `x-version` of an event schema; absent means 1. */
-export function schemaVersion(schema: JsonSchema): number {
-  const version = schema['x-version'];
-  return typeof version === 'number' && Number.isInteger(version) ? version : 1;
-}
-
-/** The well-formed entries of an event schema's `x-changelog`, oldest first. */
-export function changelog(schema: JsonSchema): ChangelogEntry[] {
-  const entries = schema['x-changelog'];
-  if (!Array.isArray(entries)) return [];
-  return entries.filter(
-    (e): e is ChangelogEntry =>
-      isObject(e) &&
-      typeof e.version === 'number' &&
-      typeof e.breaking === 'boolean' &&
-      typeof e.note === 'string' &&
-      typeof e.date === 'string',
-  );
 }
 
 /**

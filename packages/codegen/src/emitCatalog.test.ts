@@ -53,7 +53,37 @@ describe('emitCatalog', () => {
       description: 'Description of apple.bought.',
       whenEmitted: 'When apple.bought happens',
       schemaId: 'https://schemas.example.test/events/apple.bought.json',
+      version: 1,
+      changelog: [],
+      deprecated: false,
       examples: [],
+    });
+  });
+
+  it('carries x-version, x-changelog and deprecated for the docs', () => {
+    const changed = emitCatalog({
+      ...set,
+      events: set.events.map((e) =>
+        e.file.endsWith('apple.bought.json')
+          ? {
+              ...e,
+              schema: {
+                ...e.schema,
+                'x-version': 2,
+                'x-changelog': [
+                  { version: 2, date: '2026-11-27', breaking: true, note: 'renamed x' },
+                ],
+                deprecated: true,
+              },
+            }
+          : e,
+      ),
+    });
+    const catalog = constant(changed, 'EVENT_CATALOG') as Record<string, Record<string, unknown>>;
+    expect(catalog['apple.bought']).toMatchObject({
+      version: 2,
+      changelog: [{ version: 2, date: '2026-11-27', breaking: true, note: 'renamed x' }],
+      deprecated: true,
     });
   });
 

@@ -2,7 +2,7 @@ import { buildModel, header, type SchemaSet } from './model.js';
 
 /**
  * Emits `catalog.ts`: the domains and, per event, its name, domain, title, description,
- * when-emitted text, schema `$id` and examples. Docs, server and client read it.
+ * when-emitted text, schema `$id`, version and changelog, and examples. Docs, server and client read it.
  */
 export function emitCatalog(set: SchemaSet): string {
   const events = buildModel(set);
@@ -18,6 +18,9 @@ export function emitCatalog(set: SchemaSet): string {
     description: e.description,
     whenEmitted: e.whenEmitted,
     schemaId: e.id,
+    version: e.version,
+    changelog: e.changelog,
+    deprecated: e.deprecated,
     examples: e.examples,
   }));
   return `${header('event catalog')}import type { EventMap, EventName } from './types.js';
@@ -29,6 +32,14 @@ export interface CatalogDomain {
   readonly description: string;
 }
 
+/** One declared change of an event's schema. */
+export interface CatalogChange {
+  readonly version: number;
+  readonly date: string;
+  readonly breaking: boolean;
+  readonly note: string;
+}
+
 /** The catalog entry of one event. */
 export interface CatalogEntry<N extends EventName = EventName> {
   readonly name: N;
@@ -37,6 +48,12 @@ export interface CatalogEntry<N extends EventName = EventName> {
   readonly description: string;
   readonly whenEmitted: string;
   readonly schemaId: string;
+  /** The schema's \`x-version\` (1 until a declared breaking change). */
+  readonly version: number;
+  /** Declared changes (\`x-changelog\`), oldest first; the docs show them. */
+  readonly changelog: readonly CatalogChange[];
+  /** True when the event is deprecated and will be removed. */
+  readonly deprecated: boolean;
   readonly examples: readonly EventMap[N][];
 }
 

@@ -39,6 +39,11 @@ export interface EventModel {
   readonly description: string;
   readonly whenEmitted: string;
   readonly examples: readonly unknown[];
+  /** `x-version`, 1 when absent. */
+  readonly version: number;
+  /** `x-changelog` entries, oldest first. */
+  readonly changelog: readonly ChangelogEntry[];
+  readonly deprecated: boolean;
   readonly schema: JsonSchema;
 }
 
@@ -77,10 +82,42 @@ export function buildModel(set: SchemaSet): EventModel[] {
         description: str(schema.description),
         whenEmitted: str(schema['x-when-emitted']),
         examples: Array.isArray(schema.examples) ? schema.examples : [],
+        version: schemaVersion(schema),
+        changelog: changelog(schema),
+        deprecated: schema.deprecated === true,
         schema,
       };
     })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** One entry of an event schema's `x-changelog`: a version and what changed for consumers. */
+export interface ChangelogEntry {
+  readonly version: number;
+  readonly date: string;
+  readonly breaking: boolean;
+  readonly note: string;
+}
+
+/** The `x-version` of an event schema; absent means 1. */
+export function schemaVersion(schema: JsonSchema): number {
+  const version = schema['x-version'];
+  return typeof version === 'number' && Number.isInteger(version) ? version : 1;
+}
+
+/** The well-formed entries of an event schema's `x-changelog`, oldest first. */
+export function changelog(schema: JsonSchema): ChangelogEntry[] {
+  const entries = schema['x-changelog'];
+  if (!Array.isArray(entries)) return [];
+  return entries.filter(
+    (e): e is ChangelogEntry =>
+      typeof e === 'object' &&
+      e !== null &&
+      typeof e.version === 'number' &&
+      typeof e.breaking === 'boolean' &&
+      typeof e.note === 'string' &&
+      typeof e.date === 'string',
+  );
 }
 
 /** The "generated, do not edit" header every emitted file starts with. */

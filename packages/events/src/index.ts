@@ -13,6 +13,7 @@ export {
 } from './control.js';
 export { type EventFilter, type EventFilterResult, parseEventFilter } from './filter.js';
 export {
+  type CatalogChange,
   type CatalogDomain,
   type CatalogEntry,
   DOMAINS,

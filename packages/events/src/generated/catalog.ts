@@ -8,6 +8,14 @@ export interface CatalogDomain {
   readonly description: string;
 }
 
+/** One declared change of an event's schema. */
+export interface CatalogChange {
+  readonly version: number;
+  readonly date: string;
+  readonly breaking: boolean;
+  readonly note: string;
+}
+
 /** The catalog entry of one event. */
 export interface CatalogEntry<N extends EventName = EventName> {
   readonly name: N;
@@ -16,6 +24,12 @@ export interface CatalogEntry<N extends EventName = EventName> {
   readonly description: string;
   readonly whenEmitted: string;
   readonly schemaId: string;
+  /** The schema's `x-version` (1 until a declared breaking change). */
+  readonly version: number;
+  /** Declared changes (`x-changelog`), oldest first; the docs show them. */
+  readonly changelog: readonly CatalogChange[];
+  /** True when the event is deprecated and will be removed. */
+  readonly deprecated: boolean;
   readonly examples: readonly EventMap[N][];
 }
 
@@ -94,6 +108,9 @@ export const EVENT_CATALOG: { readonly [N in EventName]: CatalogEntry<N> } = {
     "description": "A new incident has been opened, automatically by a trigger or detector or manually by a user. Consumers typically page on-call, open a channel and show it on dashboards; the investigation starts next.",
     "whenEmitted": "A new incident is opened (automated or manual)",
     "schemaId": "https://schemas.causeflow.dev/events/incident.created.json",
+    "version": 1,
+    "changelog": [],
+    "deprecated": false,
     "examples": [
       {
         "event": "incident.created",
@@ -129,6 +146,9 @@ export const EVENT_CATALOG: { readonly [N in EventName]: CatalogEntry<N> } = {
     "description": "An incident moved from one lifecycle status to another. Consumers typically update incident views and notify stakeholders, e.g. when approval is needed or the incident is resolved.",
     "whenEmitted": "An incident moves to a new lifecycle status",
     "schemaId": "https://schemas.causeflow.dev/events/incident.status_changed.json",
+    "version": 1,
+    "changelog": [],
+    "deprecated": false,
     "examples": [
       {
         "event": "incident.status_changed",
@@ -160,6 +180,9 @@ export const EVENT_CATALOG: { readonly [N in EventName]: CatalogEntry<N> } = {
     "description": "A third-party integration was connected and activated for the tenant. Consumers typically start syncing data from the provider and enable triggers that depend on it.",
     "whenEmitted": "A new integration is activated",
     "schemaId": "https://schemas.causeflow.dev/events/integration.connected.json",
+    "version": 1,
+    "changelog": [],
+    "deprecated": false,
     "examples": [
       {
         "event": "integration.connected",
@@ -180,6 +203,9 @@ export const EVENT_CATALOG: { readonly [N in EventName]: CatalogEntry<N> } = {
     "description": "A third-party integration was deactivated, by a user or because its credentials were revoked or it kept failing. Consumers typically stop syncing from the provider and warn about triggers that depend on it.",
     "whenEmitted": "An existing integration is deactivated",
     "schemaId": "https://schemas.causeflow.dev/events/integration.disconnected.json",
+    "version": 1,
+    "changelog": [],
+    "deprecated": false,
     "examples": [
       {
         "event": "integration.disconnected",
@@ -211,6 +237,9 @@ export const EVENT_CATALOG: { readonly [N in EventName]: CatalogEntry<N> } = {
     "description": "The investigation pipeline finished and produced a root cause with a confidence score. Consumers typically display the root cause and recommended actions; a remediation proposal may follow.",
     "whenEmitted": "The full investigation pipeline finishes",
     "schemaId": "https://schemas.causeflow.dev/events/investigation.completed.json",
+    "version": 1,
+    "changelog": [],
+    "deprecated": false,
     "examples": [
       {
         "event": "investigation.completed",
@@ -235,6 +264,9 @@ export const EVENT_CATALOG: { readonly [N in EventName]: CatalogEntry<N> } = {
     "description": "The investigation matched the incident to a known failure pattern, with a runbook or a prior incident. Consumers typically surface the match and runbook to responders straight away, before the full investigation completes.",
     "whenEmitted": "A matching runbook or prior incident is found",
     "schemaId": "https://schemas.causeflow.dev/events/investigation.known_solution_found.json",
+    "version": 1,
+    "changelog": [],
+    "deprecated": false,
     "examples": [
       {
         "event": "investigation.known_solution_found",
@@ -269,6 +301,9 @@ export const EVENT_CATALOG: { readonly [N in EventName]: CatalogEntry<N> } = {
     "description": "An AI agent of the investigation pipeline reported an intermediate finding for an incident. Consumers typically append it to a live investigation timeline and update a progress indicator.",
     "whenEmitted": "An AI agent reports a finding",
     "schemaId": "https://schemas.causeflow.dev/events/investigation.progress.json",
+    "version": 1,
+    "changelog": [],
+    "deprecated": false,
     "examples": [
       {
         "event": "investigation.progress",
@@ -291,6 +326,9 @@ export const EVENT_CATALOG: { readonly [N in EventName]: CatalogEntry<N> } = {
     "description": "A new failure pattern was extracted from a resolved incident and added to the knowledge base. Consumers typically index it so later investigations can report it via investigation.known_solution_found.",
     "whenEmitted": "A new failure pattern is extracted from a resolved incident",
     "schemaId": "https://schemas.causeflow.dev/events/knowledge.pattern_extracted.json",
+    "version": 1,
+    "changelog": [],
+    "deprecated": false,
     "examples": [
       {
         "event": "knowledge.pattern_extracted",
@@ -311,6 +349,9 @@ export const EVENT_CATALOG: { readonly [N in EventName]: CatalogEntry<N> } = {
     "description": "A team member approved a proposed remediation. Consumers typically record the approval for audit; execution follows and is reported by remediation.executed.",
     "whenEmitted": "A team member approves a remediation",
     "schemaId": "https://schemas.causeflow.dev/events/remediation.approved.json",
+    "version": 1,
+    "changelog": [],
+    "deprecated": false,
     "examples": [
       {
         "event": "remediation.approved",
@@ -331,6 +372,9 @@ export const EVENT_CATALOG: { readonly [N in EventName]: CatalogEntry<N> } = {
     "description": "Execution of a remediation finished with an outcome. Consumers typically report the result and, on success, move the incident towards resolved; on failure or partial, alert responders.",
     "whenEmitted": "A remediation action completes execution",
     "schemaId": "https://schemas.causeflow.dev/events/remediation.executed.json",
+    "version": 1,
+    "changelog": [],
+    "deprecated": false,
     "examples": [
       {
         "event": "remediation.executed",
@@ -365,6 +409,9 @@ export const EVENT_CATALOG: { readonly [N in EventName]: CatalogEntry<N> } = {
     "description": "The AI proposed a remediation plan for an incident. Consumers typically show the plan and, when it requires approval, ask a team member to approve or reject it.",
     "whenEmitted": "AI proposes an automated remediation plan",
     "schemaId": "https://schemas.causeflow.dev/events/remediation.proposed.json",
+    "version": 1,
+    "changelog": [],
+    "deprecated": false,
     "examples": [
       {
         "event": "remediation.proposed",
@@ -406,6 +453,9 @@ export const EVENT_CATALOG: { readonly [N in EventName]: CatalogEntry<N> } = {
     "description": "A team member rejected a proposed remediation, so it will not be executed. Consumers typically record the decision for audit and hand the incident back to responders.",
     "whenEmitted": "A team member rejects a remediation",
     "schemaId": "https://schemas.causeflow.dev/events/remediation.rejected.json",
+    "version": 1,
+    "changelog": [],
+    "deprecated": false,
     "examples": [
       {
         "event": "remediation.rejected",
@@ -437,6 +487,9 @@ export const EVENT_CATALOG: { readonly [N in EventName]: CatalogEntry<N> } = {
     "description": "A new tenant (organisation) has been provisioned. Consumers typically set up per-tenant resources such as billing, defaults and welcome flows.",
     "whenEmitted": "A new tenant is provisioned",
     "schemaId": "https://schemas.causeflow.dev/events/tenant.created.json",
+    "version": 1,
+    "changelog": [],
+    "deprecated": false,
     "examples": [
       {
         "event": "tenant.created",
@@ -458,6 +511,9 @@ export const EVENT_CATALOG: { readonly [N in EventName]: CatalogEntry<N> } = {
     "description": "The settings, name or plan of a tenant changed. Consumers typically refresh cached tenant data and react to plan changes (limits, entitlements, billing).",
     "whenEmitted": "Tenant settings or plan are changed",
     "schemaId": "https://schemas.causeflow.dev/events/tenant.updated.json",
+    "version": 1,
+    "changelog": [],
+    "deprecated": false,
     "examples": [
       {
         "event": "tenant.updated",
@@ -498,6 +554,9 @@ export const EVENT_CATALOG: { readonly [N in EventName]: CatalogEntry<N> } = {
     "description": "An automation trigger was configured: incoming events of a given type from an integration will now be acted on. Consumers typically register the trigger with the ingestion pipeline and list it in settings.",
     "whenEmitted": "A new automation trigger is configured",
     "schemaId": "https://schemas.causeflow.dev/events/trigger.created.json",
+    "version": 1,
+    "changelog": [],
+    "deprecated": false,
     "examples": [
       {
         "event": "trigger.created",
@@ -521,6 +580,9 @@ export const EVENT_CATALOG: { readonly [N in EventName]: CatalogEntry<N> } = {
     "description": "An automation trigger was removed and will no longer fire. Consumers typically unregister it from the ingestion pipeline and remove it from settings.",
     "whenEmitted": "An automation trigger is removed",
     "schemaId": "https://schemas.causeflow.dev/events/trigger.deleted.json",
+    "version": 1,
+    "changelog": [],
+    "deprecated": false,
     "examples": [
       {
         "event": "trigger.deleted",
@@ -540,6 +602,9 @@ export const EVENT_CATALOG: { readonly [N in EventName]: CatalogEntry<N> } = {
     "description": "A registered trigger fired on an incoming event from an integration. Consumers typically log the event and, when incidentId is present, follow the incident it opened.",
     "whenEmitted": "A registered trigger fires on an incoming event",
     "schemaId": "https://schemas.causeflow.dev/events/trigger.event_received.json",
+    "version": 1,
+    "changelog": [],
+    "deprecated": false,
     "examples": [
       {
         "event": "trigger.event_received",
@@ -579,6 +644,9 @@ export const EVENT_CATALOG: { readonly [N in EventName]: CatalogEntry<N> } = {
     "description": "A user has joined the tenant, either by invitation or as the first owner. Consumers typically provision per-user settings and notification preferences.",
     "whenEmitted": "A new user joins a tenant",
     "schemaId": "https://schemas.causeflow.dev/events/user.created.json",
+    "version": 1,
+    "changelog": [],
+    "deprecated": false,
     "examples": [
       {
         "event": "user.created",
@@ -612,6 +680,9 @@ export const EVENT_CATALOG: { readonly [N in EventName]: CatalogEntry<N> } = {
     "description": "A user has been removed from the tenant. Consumers typically revoke the user's sessions and reassign anything the user owned.",
     "whenEmitted": "A user is removed from a tenant",
     "schemaId": "https://schemas.causeflow.dev/events/user.deleted.json",
+    "version": 1,
+    "changelog": [],
+    "deprecated": false,
     "examples": [
       {
         "event": "user.deleted",
@@ -641,6 +712,9 @@ export const EVENT_CATALOG: { readonly [N in EventName]: CatalogEntry<N> } = {
     "description": "A user's role or profile changed. Consumers typically refresh cached user data and re-evaluate permissions when the role changed.",
     "whenEmitted": "A user’s role or profile is updated",
     "schemaId": "https://schemas.causeflow.dev/events/user.updated.json",
+    "version": 1,
+    "changelog": [],
+    "deprecated": false,
     "examples": [
       {
         "event": "user.updated",

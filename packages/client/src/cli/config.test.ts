@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_URL, parseTailConfig } from './config.js';
+
+describe('parseTailConfig', () => {
+  it('follows the local dev server with no arguments, reading the token file later', () => {
+    const config = parseTailConfig([], {});
+    expect(config).toMatchObject({
+      url: DEFAULT_URL,
+      token: undefined,
+      json: false,
+      color: false,
+      help: false,
+    });
+  });
+
+  it('reads the flags', () => {
+    const config = parseTailConfig(
+      [
+        '--url',
+        'https://api.example.com',
+        '--token',
+        'jwt',
+        '--events',
+        'incident.*, remediation.approved',
+        '--incident',
+        'inc_1',
+        '--json',
+      ],
+      {},
+    );
+    expect(config).toMatchObject({
+      url: 'https://api.example.com',
+      token: 'jwt',
+      events: ['incident.*', 'remediation.approved'],
+      incidentId: 'inc_1',
+      json: true,
+    });
+  });
+
+  it('takes the token and URL from the environment when no flag is given, flags winning', () => {
+    expect(
+      parseTailConfig([], { CAUSEFLOW_TOKEN: 'env-jwt', CAUSEFLOW_URL: 'http://h:1' }),
+    ).toMatchObject({
+      token: 'env-jwt',
+      url: 'http://h:1',
+    });
+    expect(parseTailConfig(['--token', 'flag'], { CAUSEFLOW_TOKEN: 'env-jwt' }).token).toBe('flag');
+  });
+
+  it('colours a terminal unless --no-color or NO_COLOR says otherwise', () => {
+    expect(parseTailConfig([], {}, true).color).toBe(true);
+    expect(parseTailConfig(['--no-color'], {}, true).color).toBe(false);
+    expect(parseTailConfig([], { NO_COLOR: '1' }, true).color).toBe(false);
+  });
+
+  it('refuses unknown flags and bad URLs', () => {
+    expect(() => parseTailConfig(['--nope'], {})).toThrow(/nope/);
+    expect(() => parseTailConfig(['--url', 'not a url'], {})).toThrow(/not a URL/);
+  });
+});

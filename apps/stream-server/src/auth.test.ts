@@ -1,0 +1,148 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, exportSPKI, generateKeyPair, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearerToken, createTokenVerifier, requireTenant } from './auth.js';
+import { StreamServerError } from './errors.js';
+
+async function rejection(promise: Promise<unknown>): Promise<StreamServerError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(StreamServerError);
+    return error as StreamServerError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('createTokenVerifier with a PEM public key', () => {
+  it('accepts RS256 tokens signed by the matching private key', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('RS256');
+    const verifier = createTokenVerifier({
+      auth: { kind: 'publicKey', pem: await exportSPKI(publicKey), algorithm: 'RS256' },
+      issuer: undefined,
+      audience: undefined,
+    });
+    const token = await new SignJWT({ tenantId: 'ten_rsa', scope: 'events:publish events:read' })
+      .setProtectedHeader({ alg: 'RS256' })
+      .setSubject('svc_1')
+      .setExpirationTime('5m')
+      .sign(privateKey);
+    const principal = await verifier.verify(token);
+    expect(principal).toMatchObject({ tenantId: 'ten_rsa', tenantClaim: 'valid', sub: 'svc_1' });
+    expect([...principal.scopes]).toEqual(['events:publish', 'events:read']);
+  });
+
+  it('refuses an HS256 token keyed with the public key text (algorithm confusion)', async () => {
+    const { publicKey } = await generateKeyPair('RS256');
+    const pem = await exportSPKI(publicKey);
+    const verifier = createTokenVerifier({
+      auth: { kind: 'publicKey', pem, algorithm: 'RS256' },
+      issuer: undefined,
+      audience: undefined,
+    });
+    const forged = await new SignJWT({ tenantId: 'ten_rsa' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(pem));
+    expect((await rejection(verifier.verify(forged))).status).toBe(401);
+  });
+
+  it('accepts ES256 tokens for a P-256 key and refuses RS256 ones', async () => {
+    const ec = await generateKeyPair('ES256');
+    const rsa = await generateKeyPair('RS256');
+    const verifier = createTokenVerifier({
+      auth: { kind: 'publicKey', pem: await exportSPKI(ec.publicKey), algorithm: 'ES256' },
+      issuer: undefined,
+      audience: undefined,
+    });
+    const good = await new SignJWT({ tenantId: 'ten_ec' })
+      .setProtectedHeader({ alg: 'ES256' })
+      .setExpirationTime('5m')
+      .sign(ec.privateKey);
+    expect((await verifier.verify(good)).tenantId).toBe('ten_ec');
+    const other = await new SignJWT({ tenantId: 'ten_ec' })
+      .setProtectedHeader({ alg: 'RS256' })
+      .setExpirationTime('5m')
+      .sign(rsa.privateKey);
+    expect((await rejection(verifier.verify(other))).code).toBe('invalid_token');
+  });
+});
+
+describe('createTokenVerifier with a JWKS URL', () => {
+  let server: Server;
+  let url: string;
+  let keys: Awaited<ReturnType<typeof generateKeyPair>>;
+  beforeAll(async () => {
+    keys = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(keys.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+    server = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('verifies tokens against the key set, selected by kid', async () => {
+    const verifier = createTokenVerifier({
+      auth: { kind: 'jwks', url },
+      issuer: 'https://idp',
+      audience: 'cf',
+    });
+    const token = await new SignJWT({ tenantId: 'ten_jwks' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .setIssuer('https://idp')
+      .setAudience('cf')
+      .setExpirationTime('5m')
+      .sign(keys.privateKey);
+    expect((await verifier.verify(token)).tenantId).toBe('ten_jwks');
+  });
+
+  it('answers 503 auth_unavailable when the key set cannot be fetched', async () => {
+    const verifier = createTokenVerifier({
+      auth: { kind: 'jwks', url: 'http://127.0.0.1:1/jwks.json' },
+      issuer: undefined,
+      audience: undefined,
+    });
+    const token = await new SignJWT({ tenantId: 'ten_jwks' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .setExpirationTime('5m')
+      .sign(keys.privateKey);
+    const error = await rejection(verifier.verify(token));
+    expect(error).toMatchObject({ status: 503, code: 'auth_unavailable' });
+  });
+});
+
+describe('bearerToken', () => {
+  it('extracts the token, case-insensitively on the scheme', () => {
+    expect(bearerToken('Bearer abc.def.ghi')).toBe('abc.def.ghi');
+    expect(bearerToken('bearer abc')).toBe('abc');
+  });
+
+  it('refuses missing, empty or non-Bearer headers with 401 invalid_token', () => {
+    for (const header of [undefined, '', 'Bearer', 'Bearer ', 'Basic abc', 'Bearer a b']) {
+      expect(() => bearerToken(header)).toThrow(
+        expect.objectContaining({ status: 401, code: 'invalid_token' }),
+      );
+    }
+  });
+});
+
+describe('requireTenant', () => {
+  const base = { sub: undefined, scopes: new Set<string>(), expiresAt: 0 };
+  it('returns the tenant of a token that has one', () => {
+    expect(requireTenant({ ...base, tenantId: 'ten_a', tenantClaim: 'valid' })).toBe('ten_a');
+  });
+  it('refuses tokens without a usable tenant with 403', () => {
+    expect(() => requireTenant({ ...base, tenantId: null, tenantClaim: 'absent' })).toThrow(
+      expect.objectContaining({ status: 403, code: 'tenant_required' }),
+    );
+    expect(() => requireTenant({ ...base, tenantId: null, tenantClaim: 'invalid' })).toThrow(
+      expect.objectContaining({ status: 403, code: 'invalid_tenant' }),
+    );
+  });
+});

@@ -1,0 +1,141 @@
+/**
+ * Bearer-token verification with jose. Only the configured algorithm family is accepted, `exp`
+ * is required, `iss`/`aud` are enforced when configured. The tenant comes only from `tenantId`.
+ */
+import { createPublicKey } from 'node:crypto';
+import { createRemoteJWKSet, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
+import type { AuthConfig, JwtAlgorithm } from './config.js';
+import { StreamServerError, unauthorized } from './errors.js';
+
+/** Same pattern as `TenantId` in schemas/defs.json. */
+export const TENANT_ID_PATTERN = /^ten_[A-Za-z0-9_]{1,64}$/;
+
+/** Who is calling, as proven by a verified token. */
+export interface Principal {
+  readonly sub: string | undefined;
+  /** The tenant of the token; `null` when the claim is absent or invalid (see `tenantClaim`). */
+  readonly tenantId: string | null;
+  /** `absent`: a service token; `invalid`: a `tenantId` that is not a valid tenant id (never a service token). */
+  readonly tenantClaim: 'valid' | 'absent' | 'invalid';
+  readonly scopes: ReadonlySet<string>;
+  /** `exp`, in seconds since the epoch. */
+  readonly expiresAt: number;
+}
+
+/** Verifies one bearer token; throws a 401 `StreamServerError` when it is not acceptable. */
+export interface TokenVerifier {
+  verify(token: string): Promise<Principal>;
+}
+
+/** Scope needed to publish through `POST /v1/events`. */
+export const PUBLISH_SCOPE = 'events:publish';
+
+/**
+ * Creates a verifier for the configured key.
+ * @example
+ * const verifier = createTokenVerifier({ auth: { kind: 'secret', secret }, issuer: undefined, audience: undefined });
+ * const principal = await verifier.verify(token);
+ */
+export function createTokenVerifier(options: {
+  auth: AuthConfig;
+  issuer: string | undefined;
+  audience: string | undefined;
+}): TokenVerifier {
+  const { auth } = options;
+  let algorithms: JwtAlgorithm[];
+  let key: Parameters<typeof jwtVerify>[1];
+  if (auth.kind === 'secret') {
+    algorithms = ['HS256'];
+    key = new TextEncoder().encode(auth.secret);
+  } else if (auth.kind === 'publicKey') {
+    algorithms = [auth.algorithm];
+    key = createPublicKey(auth.pem);
+  } else {
+    algorithms = ['RS256', 'ES256'];
+    key = createRemoteJWKSet(new URL(auth.url));
+  }
+  const verifyOptions = {
+    algorithms,
+    requiredClaims: ['exp'],
+    ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
+    ...(options.audience === undefined ? {} : { audience: options.audience }),
+  };
+  return {
+    async verify(token) {
+      let payload: JWTPayload;
+      try {
+        // The overloads differ only by key type; the union is safe here.
+        ({ payload } = await jwtVerify(token, key as Uint8Array, verifyOptions));
+      } catch (error) {
+        throw toAuthError(error);
+      }
+      return toPrincipal(payload);
+    },
+  };
+}
+
+function toAuthError(error: unknown): StreamServerError {
+  if (error instanceof joseErrors.JWTExpired) return unauthorized('token expired', error);
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    return unauthorized(`token claim "${error.claim}" is missing or not accepted`, error);
+  }
+  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) {
+    return new StreamServerError(503, 'auth_unavailable', 'the key set could not be loaded', {
+      cause: error,
+    });
+  }
+  if (error instanceof joseErrors.JOSEError) return unauthorized('invalid token', error);
+  if (error instanceof TypeError && error.message.includes('fetch')) {
+    return new StreamServerError(503, 'auth_unavailable', 'the key set could not be loaded', {
+      cause: error,
+    });
+  }
+  return unauthorized('invalid token', error);
+}
+
+function toPrincipal(payload: JWTPayload): Principal {
+  const claim = payload.tenantId;
+  let tenantClaim: Principal['tenantClaim'] = 'absent';
+  if (claim !== undefined) {
+    tenantClaim = typeof claim === 'string' && TENANT_ID_PATTERN.test(claim) ? 'valid' : 'invalid';
+  }
+  const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
+  return {
+    sub: typeof payload.sub === 'string' ? payload.sub : undefined,
+    tenantId: tenantClaim === 'valid' ? (claim as string) : null,
+    tenantClaim,
+    scopes: new Set(scopes),
+    // requiredClaims guarantees exp; jose has checked it is a number in the future.
+    expiresAt: payload.exp as number,
+  };
+}
+
+/**
+ * Extracts the token from `Authorization: Bearer <token>`; throws 401 when absent or malformed.
+ * @example
+ * bearerToken('Bearer abc'); // 'abc'
+ */
+export function bearerToken(header: string | undefined): string {
+  if (header === undefined || header === '') throw unauthorized('missing bearer token');
+  const match = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(header);
+  if (match?.[1] === undefined)
+    throw unauthorized('malformed Authorization header; expected "Bearer <token>"');
+  return match[1];
+}
+
+/**
+ * Returns the principal's tenant, or throws 403 (a valid token without a usable tenant).
+ * @example
+ * const tenantId = requireTenant(principal);
+ */
+export function requireTenant(principal: Principal): string {
+  if (principal.tenantId !== null) return principal.tenantId;
+  if (principal.tenantClaim === 'invalid') {
+    throw new StreamServerError(
+      403,
+      'invalid_tenant',
+      "the token's tenantId claim is not a valid tenant id",
+    );
+  }
+  throw new StreamServerError(403, 'tenant_required', 'the token has no tenantId claim');
+}

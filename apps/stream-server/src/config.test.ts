@@ -1,0 +1,133 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { CONFIG_DEFAULTS, loadConfig } from './config.js';
+import { StreamServerError } from './errors.js';
+
+const SECRET = 'a'.repeat(32);
+
+function pem(type: 'rsa' | 'ec'): string {
+  const { publicKey } =
+    type === 'rsa'
+      ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+      : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return publicKey.export({ type: 'spki', format: 'pem' }).toString();
+}
+
+function failure(env: Record<string, string>): StreamServerError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(StreamServerError);
+    return error as StreamServerError;
+  }
+  throw new Error('loadConfig did not throw');
+}
+
+describe('loadConfig', () => {
+  it('uses the documented defaults and dev mode when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      heartbeatMs: 30_000,
+      bus: 'memory',
+      redisUrl: 'redis://127.0.0.1:6379',
+      retention: 10_000,
+      maxConnectionsPerTenant: 1000,
+      corsOrigins: [],
+      logLevel: 'info',
+      devMode: true,
+      simulate: true,
+    });
+    expect(config.auth.kind).toBe('secret');
+    expect(config.auth.kind === 'secret' && config.auth.secret.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('generates a different dev secret on every start', () => {
+    const a = loadConfig({}).auth;
+    const b = loadConfig({}).auth;
+    expect(a.kind === 'secret' && b.kind === 'secret' && a.secret !== b.secret).toBe(true);
+  });
+
+  it('leaves dev mode and the simulator off when a key is configured, unless SIMULATE=1', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET })).toMatchObject({ devMode: false, simulate: false });
+    expect(loadConfig({ JWT_SECRET: SECRET, SIMULATE: '1' }).simulate).toBe(true);
+    expect(loadConfig({ SIMULATE: 'off' }).simulate).toBe(false);
+  });
+
+  it('parses every variable', () => {
+    const config = loadConfig({
+      PORT: '9000',
+      HOST: '0.0.0.0',
+      JWT_SECRET: SECRET,
+      JWT_ISSUER: 'https://auth.example.com',
+      JWT_AUDIENCE: 'causeflow',
+      HEARTBEAT_MS: '15000',
+      BUS: 'redis',
+      REDIS_URL: 'redis://redis:6379/2',
+      RETENTION: '500',
+      CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
+      MAX_CONNECTIONS_PER_TENANT: '10',
+      LOG_LEVEL: 'DEBUG',
+      MAX_BODY_BYTES: '2048',
+    });
+    expect(config).toMatchObject({
+      port: 9000,
+      host: '0.0.0.0',
+      issuer: 'https://auth.example.com',
+      audience: 'causeflow',
+      heartbeatMs: 15_000,
+      bus: 'redis',
+      redisUrl: 'redis://redis:6379/2',
+      retention: 500,
+      corsOrigins: ['https://app.example.com', 'http://localhost:5173'],
+      maxConnectionsPerTenant: 10,
+      logLevel: 'debug',
+      maxBodyBytes: 2048,
+      maxBufferedBytes: CONFIG_DEFAULTS.maxBufferedBytes,
+    });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ HEARTBEAT_MS: '-5' }, 'HEARTBEAT_MS'],
+    [{ BUS: 'kafka' }, 'BUS'],
+    [{ RETENTION: '0' }, 'RETENTION'],
+    [{ MAX_CONNECTIONS_PER_TENANT: '1.5' }, 'MAX_CONNECTIONS_PER_TENANT'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ SIMULATE: 'maybe' }, 'SIMULATE'],
+    [{ REDIS_URL: 'http://redis' }, 'REDIS_URL'],
+    [{ CORS_ORIGINS: 'not an origin' }, 'CORS_ORIGINS'],
+    [{ CORS_ORIGINS: 'https://app.example.com/path' }, 'CORS_ORIGINS'],
+    [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
+    [{ JWT_PUBLIC_KEY: 'not a pem' }, 'JWT_PUBLIC_KEY'],
+    [{ JWT_JWKS_URL: 'ftp://keys' }, 'JWT_JWKS_URL'],
+    [{ JWT_SECRET: SECRET, JWT_JWKS_URL: 'https://auth.example.com/jwks' }, 'JWT_JWKS_URL'],
+  ])('refuses %o with an error naming %s', (env, name) => {
+    const error = failure(env as Record<string, string>);
+    expect(error.code).toBe('invalid_config');
+    expect(error.message).toContain(name);
+  });
+
+  it('picks RS256 for an RSA public key and ES256 for a P-256 key, one-line PEMs included', () => {
+    expect(loadConfig({ JWT_PUBLIC_KEY: pem('rsa') }).auth).toMatchObject({
+      kind: 'publicKey',
+      algorithm: 'RS256',
+    });
+    const oneLine = pem('ec').replace(/\n/g, '\\n');
+    expect(loadConfig({ JWT_PUBLIC_KEY: oneLine }).auth).toMatchObject({
+      kind: 'publicKey',
+      algorithm: 'ES256',
+    });
+  });
+
+  it('accepts a JWKS URL', () => {
+    expect(
+      loadConfig({ JWT_JWKS_URL: 'https://auth.example.com/.well-known/jwks.json' }),
+    ).toMatchObject({
+      devMode: false,
+      auth: { kind: 'jwks', url: 'https://auth.example.com/.well-known/jwks.json' },
+    });
+  });
+});

@@ -1,0 +1,47 @@
+/**
+ * The one error class of the stream server. Route code throws it; the error middleware turns it
+ * into `{"error":{"code","message","details?"}}` with `status` and any extra `headers`.
+ */
+export class StreamServerError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details: readonly unknown[] | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+
+  /**
+   * @example
+   * throw new StreamServerError(403, 'forbidden', 'token has no tenant');
+   */
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    options: {
+      details?: readonly unknown[];
+      headers?: Record<string, string>;
+      cause?: unknown;
+    } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'StreamServerError';
+    this.status = status;
+    this.code = code;
+    this.details = options.details;
+    this.headers = options.headers ?? {};
+  }
+}
+
+/** The `WWW-Authenticate` value sent with every 401. */
+export const INVALID_TOKEN_CHALLENGE = 'Bearer error="invalid_token"';
+
+/**
+ * A 401 `invalid_token` error with the Bearer challenge header.
+ * @example
+ * throw unauthorized('token expired');
+ */
+export function unauthorized(message: string, cause?: unknown): StreamServerError {
+  return new StreamServerError(401, 'invalid_token', message, {
+    headers: { 'WWW-Authenticate': INVALID_TOKEN_CHALLENGE },
+    cause,
+  });
+}

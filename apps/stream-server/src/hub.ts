@@ -1,0 +1,142 @@
+/**
+ * Fan-out: the app subscribes to the event log once; the hub maps tenant → open connections,
+ * serialises each event to its SSE frame once and writes that same buffer to every matching
+ * connection. It also sends the heartbeat `ping` to every connection from one timer.
+ */
+import type { EventLog, StoredEvent, Unsubscribe } from '@causeflow/bus';
+import { CONTROL_EVENTS, type PingData } from '@causeflow/events';
+import type { Logger } from 'pino';
+import type { StreamConnection } from './connection.js';
+import type { DisconnectReason, ServerMetrics } from './metrics.js';
+import { formatFrame } from './sse.js';
+
+/**
+ * Formats a stored event as its SSE frame: `id` = cursor, `event` = name, `data` = the envelope JSON.
+ * @example
+ * res.write(eventFrame(stored));
+ */
+export function eventFrame(stored: StoredEvent): Buffer {
+  return Buffer.from(
+    formatFrame({
+      id: stored.cursor,
+      event: stored.event.event,
+      data: JSON.stringify(stored.event),
+    }),
+  );
+}
+
+/** Live numbers of the hub, for tests and the pending-bytes gauge. */
+export interface HubStats {
+  readonly connections: number;
+  /** Connections still replaying (not live yet). */
+  readonly replaying: number;
+  readonly pendingBytes: number;
+  readonly maxPendingBytes: number;
+}
+
+/** The per-instance registry of open streams. */
+export interface StreamHub {
+  /** Registers a connection for live events of its tenant. */
+  add(connection: StreamConnection): void;
+  /** Unregisters a connection (idempotent). */
+  remove(connection: StreamConnection): void;
+  /** Open connections of one tenant. */
+  count(tenantId: string): number;
+  /** Closes every open connection with `reason`. */
+  closeAll(reason: DisconnectReason): void;
+  stats(): HubStats;
+  /** Unsubscribes from the log and stops the heartbeat. Does not close connections. */
+  stop(): void;
+}
+
+/**
+ * Subscribes to `log` once and starts the heartbeat timer.
+ * @example
+ * const hub = createStreamHub({ log, metrics, logger, heartbeatMs: 30_000, now: Date.now });
+ */
+export function createStreamHub(options: {
+  log: EventLog;
+  metrics: ServerMetrics;
+  logger: Logger;
+  heartbeatMs: number;
+  now: () => number;
+}): StreamHub {
+  const { metrics, logger } = options;
+  const byTenant = new Map<string, Set<StreamConnection>>();
+  let total = 0;
+
+  function onEvent(stored: StoredEvent): void {
+    const connections = byTenant.get(stored.event.tenantId);
+    if (connections === undefined) return;
+    let frame: Buffer | undefined;
+    // Copy: a write may close (and unregister) a connection while we iterate.
+    for (const connection of [...connections]) {
+      if (!connection.matches(stored)) continue;
+      if (frame === undefined) {
+        try {
+          frame = eventFrame(stored);
+        } catch (error) {
+          logger.error({ err: error, cursor: stored.cursor }, 'event could not be framed; skipped');
+          return;
+        }
+      }
+      connection.deliverLive(stored, frame);
+    }
+  }
+
+  function forEachConnection(fn: (connection: StreamConnection) => void): void {
+    for (const set of [...byTenant.values()]) for (const connection of [...set]) fn(connection);
+  }
+
+  const unsubscribe: Unsubscribe = options.log.subscribe(onEvent);
+  const heartbeat = setInterval(() => {
+    if (total === 0) return;
+    const data: PingData = { timestamp: new Date(options.now()).toISOString() };
+    const frame = Buffer.from(
+      formatFrame({ event: CONTROL_EVENTS.ping, data: JSON.stringify(data) }),
+    );
+    forEachConnection((connection) => connection.write(frame));
+  }, options.heartbeatMs);
+  heartbeat.unref();
+
+  return {
+    add(connection) {
+      let set = byTenant.get(connection.tenantId);
+      if (set === undefined) {
+        set = new Set();
+        byTenant.set(connection.tenantId, set);
+      }
+      if (set.has(connection)) return;
+      set.add(connection);
+      total += 1;
+      metrics.connections.inc();
+    },
+    remove(connection) {
+      const set = byTenant.get(connection.tenantId);
+      if (set === undefined || !set.delete(connection)) return;
+      if (set.size === 0) byTenant.delete(connection.tenantId);
+      total -= 1;
+      metrics.connections.dec();
+    },
+    count: (tenantId) => byTenant.get(tenantId)?.size ?? 0,
+    closeAll(reason) {
+      forEachConnection((connection) => connection.close(reason));
+    },
+    stats() {
+      let pendingBytes = 0;
+      let maxPendingBytes = 0;
+      let replaying = 0;
+      forEachConnection((connection) => {
+        if (connection.replaying) replaying += 1;
+        const pending = connection.pendingBytes;
+        pendingBytes += pending;
+        maxPendingBytes = Math.max(maxPendingBytes, pending);
+      });
+      return { connections: total, replaying, pendingBytes, maxPendingBytes };
+    },
+    stop() {
+      unsubscribe();
+      clearInterval(heartbeat);
+    },
+  };
+}

@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+/**
+ * The stream-server process: load config, create the event log, build the app, listen, print the
+ * dev banner (dev mode), run the simulator (when on), drain on SIGTERM/SIGINT.
+ */
+import type { EventLog } from '@causeflow/bus';
+import pino, { type Logger } from 'pino';
+import { createApp } from './app.js';
+import { type Config, loadConfig } from './config.js';
+import { type Simulator, startSimulator } from './simulator.js';
+import { signToken } from './tokens.js';
+
+async function createLog(config: Config, logger: Logger): Promise<EventLog> {
+  // Loaded on demand so a problem in one implementation never blocks the other.
+  const bus = await import('@causeflow/bus');
+  const busLogger = logger.child({ component: 'bus' });
+  if (config.bus === 'redis') {
+    return bus.createRedisEventLog({
+      url: config.redisUrl,
+      retention: config.retention,
+      logger: busLogger,
+    });
+  }
+  return bus.createMemoryEventLog({ retention: config.retention, logger: busLogger });
+}
+
+async function devBanner(config: Config, url: string): Promise<string> {
+  if (config.auth.kind !== 'secret') return '';
+  const day = 24 * 3600;
+  const sign = (claims: Parameters<typeof signToken>[0]['claims']) =>
+    signToken({
+      secret: config.auth.kind === 'secret' ? config.auth.secret : '',
+      claims,
+      issuer: config.issuer,
+      audience: config.audience,
+    });
+  const tenant = await sign({
+    tenantId: 'ten_demo',
+    sub: 'user_demo',
+    scope: 'events:read',
+    expiresInSeconds: day,
+  });
+  const publisher = await sign({
+    tenantId: 'ten_demo',
+    sub: 'svc_demo_publisher',
+    scope: 'events:publish',
+    expiresInSeconds: day,
+  });
+  const sample = JSON.stringify({
+    event: 'incident.created',
+    timestamp: '2024-04-01T14:30:00Z',
+    tenantId: 'ten_demo',
+    data: {
+      incidentId: 'inc_EXAMPLE_01JX',
+      title: 'Checkout latency',
+      severity: 'high',
+      status: 'open',
+      source: 'manual',
+    },
+  });
+  return [
+    '',
+    'CauseFlow stream server — DEV MODE (ephemeral HS256 key; tokens valid 24h, only for this process)',
+    '',
+    `Tenant token (ten_demo, scope events:read):\n  ${tenant}`,
+    `Publisher token (ten_demo, scope events:publish):\n  ${publisher}`,
+    '',
+    'Stream everything:',
+    `  curl -N -H "Authorization: Bearer ${tenant}" ${url}/v1/notifications/stream`,
+    'Stream only incidents and remediations:',
+    `  curl -N -H "Authorization: Bearer ${tenant}" "${url}/v1/notifications/stream?events=incident.*,remediation.*"`,
+    'Publish an event:',
+    `  curl -X POST -H "Authorization: Bearer ${publisher}" -H "Content-Type: application/json" --data '${sample}' ${url}/v1/events`,
+    '',
+    config.simulate
+      ? 'Simulator: publishing incident lifecycles for ten_demo every 1–3 s.'
+      : 'Simulator: off.',
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    process.stderr.write(`causeflow-stream-server: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  const logger = pino({
+    level: config.logLevel,
+    redact: ['req.headers.authorization', '*.authorization', '*.token'],
+  });
+  const log = await createLog(config, logger);
+  const server = createApp({ config, log, logger });
+  const running = await server.listen();
+  logger.info(
+    { url: running.url, bus: config.bus, devMode: config.devMode },
+    'stream server listening',
+  );
+  if (config.devMode) process.stdout.write(await devBanner(config, running.url));
+  let simulator: Simulator | undefined;
+  if (config.simulate)
+    simulator = startSimulator({ log, logger: logger.child({ component: 'simulator' }) });
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining streams');
+    const force = setTimeout(() => {
+      logger.warn('drain timed out; exiting');
+      process.exit(1);
+    }, config.drainTimeoutMs + 2000);
+    force.unref();
+    simulator?.stop();
+    running
+      .close()
+      .then(() => server.close())
+      .then(() => log.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'error during shutdown');
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`causeflow-stream-server: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

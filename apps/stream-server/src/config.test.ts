@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_DEFAULTS, loadConfig } from './config.js';
+import { CONFIG_DEFAULTS, loadConfig, loadTokenSigningConfig } from './config.js';
 import { StreamServerError } from './errors.js';
 
 const SECRET = 'a'.repeat(32);
@@ -129,5 +129,26 @@ describe('loadConfig', () => {
       devMode: false,
       auth: { kind: 'jwks', url: 'https://auth.example.com/.well-known/jwks.json' },
     });
+  });
+});
+
+describe('loadTokenSigningConfig', () => {
+  it('returns the shared secret and the enforced issuer and audience', () => {
+    const secret = 'x'.repeat(32);
+    expect(
+      loadTokenSigningConfig({ JWT_SECRET: secret, JWT_ISSUER: 'iss', JWT_AUDIENCE: 'aud' }),
+    ).toEqual({
+      secret,
+      issuer: 'iss',
+      audience: 'aud',
+    });
+  });
+
+  it('refuses to mint without JWT_SECRET, naming the variable', () => {
+    expect(() => loadTokenSigningConfig({})).toThrow(/JWT_SECRET/);
+  });
+
+  it('refuses a secret shorter than 32 characters', () => {
+    expect(() => loadTokenSigningConfig({ JWT_SECRET: 'short' })).toThrow(/at least 32/);
   });
 });

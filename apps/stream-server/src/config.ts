@@ -282,3 +282,25 @@ export function loadConfig(env: Env = process.env): Config {
     replayPageSize: CONFIG_DEFAULTS.replayPageSize,
   };
 }
+
+/** What the `causeflow-token` CLI needs: the shared HS256 secret and the enforced iss/aud. */
+export interface TokenSigningConfig {
+  readonly secret: string;
+  readonly issuer: string | undefined;
+  readonly audience: string | undefined;
+}
+
+/**
+ * Reads `JWT_SECRET`, `JWT_ISSUER` and `JWT_AUDIENCE` for minting tokens a configured server
+ * accepts. Throws when `JWT_SECRET` is missing or too short.
+ * @example
+ * const { secret } = loadTokenSigningConfig(process.env);
+ */
+export function loadTokenSigningConfig(env: Env = process.env): TokenSigningConfig {
+  const secret = read(env, 'JWT_SECRET');
+  if (secret === undefined) {
+    throw invalid('JWT_SECRET', 'is required to mint tokens (the servers must share it)');
+  }
+  if (secret.length < 32) throw invalid('JWT_SECRET', 'must be at least 32 characters');
+  return { secret, issuer: read(env, 'JWT_ISSUER'), audience: read(env, 'JWT_AUDIENCE') };
+}

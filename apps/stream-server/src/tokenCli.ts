@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+/**
+ * `causeflow-token`: mints an HS256 token with the `JWT_SECRET` the servers share, for running
+ * several instances (e.g. `BUS=redis`) where dev mode's ephemeral key would differ per instance.
+ */
+import { parseArgs } from 'node:util';
+import { loadTokenSigningConfig } from './config.js';
+import { signToken } from './tokens.js';
+
+const usage = `Usage: causeflow-token [--tenant <ten_…>] [--scope "<scopes>"] [--sub <subject>] [--ttl <seconds>] [--service]
+
+  Prints a JWT signed with JWT_SECRET (and JWT_ISSUER / JWT_AUDIENCE when set).
+  --tenant   tenant claim (default ten_demo)      --scope  space-separated scopes, e.g. events:publish
+  --service  no tenant claim (a service publisher that may publish for any tenant)
+  --ttl      lifetime in seconds (default 86400)
+`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      tenant: { type: 'string', default: 'ten_demo' },
+      scope: { type: 'string' },
+      sub: { type: 'string' },
+      ttl: { type: 'string', default: '86400' },
+      service: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  const ttl = Number(values.ttl);
+  if (!Number.isSafeInteger(ttl) || ttl <= 0) {
+    process.stderr.write(`causeflow-token: --ttl must be a positive whole number of seconds\n`);
+    return 2;
+  }
+  const { secret, issuer, audience } = loadTokenSigningConfig(process.env);
+  const token = await signToken({
+    secret,
+    issuer,
+    audience,
+    claims: {
+      ...(values.service ? {} : { tenantId: values.tenant }),
+      ...(values.scope !== undefined ? { scope: values.scope } : {}),
+      ...(values.sub !== undefined ? { sub: values.sub } : {}),
+      expiresInSeconds: ttl,
+    },
+  });
+  process.stdout.write(`${token}\n`);
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`causeflow-token: ${(error as Error).message}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,4 +1,4 @@
-import type { BatchIssue } from './types.js';
+import type { BatchIssue, StoredEvent } from './types.js';
 
 /** Base class of the bus errors. */
 export class BusError extends Error {
@@ -17,3 +17,31 @@ export class BatchValidationError extends BusError {
 
 /** The backing store cannot be reached; nothing was appended. Callers answer 503. */
 export class BusUnavailableError extends BusError {}
+
+/**
+ * Redis Cluster only: a batch spanning tenants was stored for some tenants (`storedTenants`,
+ * their events in `stored`, in batch order) but not, or not surely, for `failedTenants`. Each
+ * tenant's part is atomic; retry the failed tenants' events (with their ids, to de-duplicate).
+ */
+export class PartialAppendError extends BusUnavailableError {
+  readonly storedTenants: readonly string[];
+  readonly failedTenants: readonly string[];
+  readonly stored: readonly StoredEvent[];
+
+  constructor(
+    outcome: {
+      storedTenants: readonly string[];
+      failedTenants: readonly string[];
+      stored: readonly StoredEvent[];
+    },
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `stored for tenant(s) ${outcome.storedTenants.join(', ')}; not stored (or not surely) for ${outcome.failedTenants.join(', ')}`,
+      options,
+    );
+    this.storedTenants = outcome.storedTenants;
+    this.failedTenants = outcome.failedTenants;
+    this.stored = outcome.stored;
+  }
+}

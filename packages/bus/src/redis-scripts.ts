@@ -7,16 +7,25 @@
 
 /**
  * Appends events of one or more tenants atomically and publishes one notification per tenant.
- * KEYS: stream, meta per tenant. ARGV: retention, candidate epoch, channel, then per tenant:
- * tenantId, count, then `count` event JSON strings. Returns, per tenant, epoch and the new ids.
- * Notification: {"t":tenant,"p":epoch,"v":id of the entry before the batch or "","i":[ids],"e":[events]}.
+ * KEYS: optionally the tenant index first (a sorted set tenant -> ms of its newest entry, written
+ * in the same step; ARGV[4] = '1' says it is there), then stream, meta per tenant. ARGV:
+ * retention, candidate epoch, channel, index flag, then per tenant: tenantId, count, then `count`
+ * event JSON strings. Returns, per tenant, epoch and the new ids. Notification:
+ * {"t":tenant,"p":epoch,"v":id of the entry before the batch or "","i":[ids],"e":[events]}.
+ * In a cluster the index lives in another slot: it is written by `INDEX_SCRIPT` instead.
  */
 export const APPEND_SCRIPT = `
 local retention = tonumber(ARGV[1])
 local candidate, channel = ARGV[2], ARGV[3]
-local a = 4
+local index = nil
+local first = 1
+if ARGV[4] == '1' then
+  index = KEYS[1]
+  first = 2
+end
+local a = 5
 local out = {}
-for k = 1, #KEYS, 2 do
+for k = first, #KEYS, 2 do
   local stream, meta = KEYS[k], KEYS[k + 1]
   local tenant, n = ARGV[a], tonumber(ARGV[a + 1])
   a = a + 2
@@ -44,6 +53,9 @@ for k = 1, #KEYS, 2 do
   end
   if drop > len then trimmed = ids[drop - len] end
   if trimmed then redis.call('HSET', meta, 'trimmed', trimmed) end
+  if index then
+    redis.call('ZADD', index, 'GT', string.match(ids[n], '^(%d+)'), tenant)
+  end
   redis.call('PUBLISH', channel, '{"t":' .. cjson.encode(tenant) .. ',"p":"' .. epoch ..
     '","v":"' .. prev .. '","i":["' .. table.concat(ids, '","') .. '"],"e":[' ..
     table.concat(events, ',') .. ']}')
@@ -98,13 +110,26 @@ return {'unknown_cursor'}
 
 /**
  * Catch-up read for the fan-out after a gap: entries after `afterId` when the epoch is still
- * `epoch`, else (or when `afterId` is '') from the oldest entry. KEYS: stream, meta.
- * ARGV: epoch, afterId, count. Returns {epoch or '', entries}.
+ * `epoch` (or `epoch` is '': a tenant discovered after an outage, read from a time bound in
+ * whatever epoch it has), else (or when `afterId` is '') from the oldest entry.
+ * KEYS: stream, meta. ARGV: epoch, afterId, count. Returns {epoch or '', entries}.
  */
 export const CATCH_UP_SCRIPT = `
 local epoch = redis.call('HGET', KEYS[2], 'epoch')
 if not epoch then return {'', {}} end
 local from = '-'
-if epoch == ARGV[1] and ARGV[2] ~= '' then from = '(' .. ARGV[2] end
+if (ARGV[1] == '' or epoch == ARGV[1]) and ARGV[2] ~= '' then from = '(' .. ARGV[2] end
 return {epoch, redis.call('XRANGE', KEYS[1], from, '+', 'COUNT', ARGV[3])}
+`;
+
+/**
+ * Cluster mode only: marks tenants as appended to in the tenant index (a sorted set in its own
+ * slot) before their appends run, scored with this node's clock in ms. KEYS: index.
+ * ARGV: tenant ids. Returns the score.
+ */
+export const INDEX_SCRIPT = `
+local t = redis.call('TIME')
+local ms = t[1] .. string.format('%03d', math.floor(tonumber(t[2]) / 1000))
+for i = 1, #ARGV do redis.call('ZADD', KEYS[1], 'GT', ms, ARGV[i]) end
+return ms
 `;

@@ -155,6 +155,47 @@ describe.skipIf(!available)('Redis event log under faults (own redis-server)', (
     expect(received.map((e) => e.cursor)).toEqual([first!, ...missed, live!].map((e) => e.cursor));
   });
 
+  it('delivers, once and in order, the events of a tenant it never saw that were appended while its subscriber was cut off', async () => {
+    const redis = await server();
+    await redis.start();
+    const proxy = new CuttableProxy(await freePort(), redis.port);
+    await proxy.open();
+    cleanups.push(() => proxy.cut());
+    const producer = open(redis.url);
+    // Appended before the consumer exists: never to be delivered to it.
+    await producer.append(sampleEvents('ten_before', 2));
+    const consumer = open(proxy.url);
+    const received = collect(consumer);
+    await vi.waitFor(async () => expect(await consumer.isReady()).toBe(true), WAIT);
+    const [known] = await producer.append(sampleEvents('ten_known', 1));
+    await vi.waitFor(() => expect(ids(received)).toEqual([known!.event.id]), WAIT);
+
+    // Partial partition: the consumer's instance loses Redis, the producer's does not.
+    await proxy.cut();
+    await vi.waitFor(async () => expect(await consumer.isReady()).toBe(false), WAIT);
+    const missed = [
+      ...(await producer.append(sampleEvents('ten_new', 2))),
+      ...(await producer.append([
+        ...sampleEvents('ten_new', 1, 2),
+        ...sampleEvents('ten_before', 1, 2),
+      ])),
+    ];
+    expect(ids(received)).toEqual([known!.event.id]);
+
+    await proxy.open();
+    await vi.waitFor(() => expect(received).toHaveLength(1 + missed.length), WAIT);
+    const [live] = await producer.append(sampleEvents('ten_new', 1, 3));
+    await vi.waitFor(() => expect(received).toHaveLength(2 + missed.length), WAIT);
+    const want = [...missed, live!];
+    for (const tenant of ['ten_new', 'ten_before']) {
+      expect(
+        received.filter((e) => e.event.tenantId === tenant).map((e) => e.cursor),
+        tenant,
+      ).toEqual(want.filter((e) => e.event.tenantId === tenant).map((e) => e.cursor));
+    }
+    expect(new Set(ids(received)).size).toBe(received.length);
+  });
+
   it('joins catch-up and live delivery without gap or duplicate while appends keep coming', async () => {
     const redis = await server();
     await redis.start();

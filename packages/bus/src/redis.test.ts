@@ -62,7 +62,7 @@ if (!reachable) {
       expect(() => createRedisEventLog({ retention: 0 })).toThrow(BusError);
     });
 
-    it('writes cursors as <epoch>.<stream id> under hash-tagged per-tenant keys', async () => {
+    it('writes cursors as <epoch>.<stream id> under hash-tagged per-tenant keys and indexes the tenant', async () => {
       const keyPrefix = uniquePrefix();
       const log = track(open({ keyPrefix }));
       const [stored] = await log.append(sampleEvents('ten_a', 1));
@@ -70,9 +70,14 @@ if (!reachable) {
       const redis = new Redis(REDIS_URL);
       try {
         expect((await redis.keys(`${keyPrefix}*`)).sort()).toEqual([
+          `${keyPrefix}tenants`,
           `${keyPrefix}{ten_a}:events`,
           `${keyPrefix}{ten_a}:meta`,
         ]);
+        // The tenant index holds the time (ms part of the stream id) of the tenant's newest append.
+        expect(await redis.zscore(`${keyPrefix}tenants`, 'ten_a')).toBe(
+          stored!.cursor.split('.')[1]!.split('-')[0],
+        );
         expect(await redis.hget(`${keyPrefix}{ten_a}:meta`, 'epoch')).toBe(
           stored!.cursor.split('.')[0],
         );

@@ -1,10 +1,10 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import { normalizeLimit, prepareBatch } from './batch.js';
 import { compareDigits, compareParsed } from './cursor.js';
-import { BusError, BusUnavailableError } from './errors.js';
+import { BusError, BusUnavailableError, PartialAppendError } from './errors.js';
 import { newEpoch } from './id.js';
 import { ListenerRegistry } from './listeners.js';
-import { APPEND_SCRIPT, CATCH_UP_SCRIPT, READ_SCRIPT } from './redis-scripts.js';
+import { APPEND_SCRIPT, CATCH_UP_SCRIPT, INDEX_SCRIPT, READ_SCRIPT } from './redis-scripts.js';
 import type {
   BusLogger,
   EventListener,
@@ -14,10 +14,29 @@ import type {
   Unsubscribe,
 } from './types.js';
 
+/** One seed node of a Redis Cluster. */
+export interface RedisClusterNode {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Redis Cluster mode of `createRedisEventLog`: seed nodes, and ioredis `Cluster` options. */
+export interface RedisClusterConfig {
+  /** Seed nodes; the subscriber connection also rotates through them when its node fails. */
+  readonly nodes: readonly RedisClusterNode[];
+  /** ioredis cluster options, merged over this log's defaults (fail fast, no offline queue). */
+  readonly options?: ClusterOptions;
+}
+
 /** Options of `createRedisEventLog`. */
 export interface RedisEventLogOptions {
-  /** Redis URL (default `redis://127.0.0.1:6379`). */
+  /** Redis URL (default `redis://127.0.0.1:6379`); ignored when `cluster` is given. */
   readonly url?: string;
+  /**
+   * Connect to a Redis Cluster instead of one endpoint: appends run one script per tenant
+   * (atomic per tenant, see `PartialAppendError`).
+   */
+  readonly cluster?: RedisClusterConfig;
   /** ioredis options, merged over this log's defaults (fail fast, no offline queue). */
   readonly redis?: RedisOptions;
   /** Prefix of every key and of the notification channel (default `causeflow:`). */
@@ -44,10 +63,14 @@ interface Notification {
   readonly e: readonly StoredEvent['event'][];
 }
 
-/** What the fan-out knows about a tenant it has delivered events of. */
+/** What the fan-out knows about a tenant it has delivered events of (or is about to). */
 interface Feed {
+  /** Epoch of `last`; '' for a tenant discovered after an outage and not read yet. */
   epoch: string;
-  /** Stream id of the last event delivered ('' = none in this epoch). */
+  /**
+   * Stream id of the last event delivered ('' = none in this epoch). For a discovered tenant not
+   * read yet: the exclusive time bound to read from (not necessarily an entry).
+   */
   last: string;
   /** A catch-up read is running or scheduled: live notifications wait in `pending`. */
   catching: boolean;
@@ -63,11 +86,15 @@ type AppendReply = (string | string[])[];
 type ReadReply = [status: 'ok', epoch: string, entries: RawEntry[]] | [status: string];
 type CatchUpReply = [epoch: string, entries: RawEntry[]];
 
-interface ScriptedRedis extends Redis {
+interface Scripts {
   causeflowAppend(numKeys: number, ...args: (string | number)[]): Promise<AppendReply>;
   causeflowRead(...args: (string | number)[]): Promise<ReadReply>;
   causeflowCatchUp(...args: (string | number)[]): Promise<CatchUpReply>;
+  causeflowIndex(...args: string[]): Promise<string>;
 }
+
+/** The command connection: one Redis, or a cluster, with this log's scripts defined. */
+type Client = (Redis | Cluster) & Scripts;
 
 const CURSOR_PATTERN = /^([a-z0-9]{1,64})\.([0-9]{1,15})-([0-9]{1,15})$/;
 const UNKNOWN: ReadResult = Object.freeze({ status: 'unknown_cursor' });
@@ -76,6 +103,16 @@ const CATCH_UP_PAGE = 500;
 const CATCH_UP_CONCURRENCY = 8;
 const MAX_PENDING = 10_000;
 const RETRY_MS = [100, 250, 500, 1_000, 2_000];
+/** Stream ids can run behind the watermark this much (clock steps, skew between cluster nodes). */
+const CLOCK_SLACK_MS = 1_000;
+/**
+ * Cluster mode: the tenant index is scored by its own node's clock before the append runs on the
+ * tenant's node, so an entry can be this much newer than its index score (latency + skew).
+ */
+const CLUSTER_INDEX_SLACK_MS = 10_000;
+const INDEX_PAGE = 1_000;
+/** The largest sequence part of a stream id. */
+const MAX_SEQ = '18446744073709551615';
 
 interface ParsedCursor {
   epoch: string;
@@ -90,6 +127,12 @@ function parseCursor(cursor: string): ParsedCursor | undefined {
     epoch: match[1]!,
     position: { ms: String(Number(match[2])), seq: String(Number(match[3])) },
   };
+}
+
+/** The ms part of a stream id (0 when unreadable). */
+function idMs(id: string): number {
+  const ms = Number(id.slice(0, id.indexOf('-')));
+  return Number.isSafeInteger(ms) ? ms : 0;
 }
 
 function compareIds(a: string, b: string): number {
@@ -114,16 +157,25 @@ function unavailable(err: unknown): BusError {
  * @example
  * const log = createRedisEventLog({ url: process.env.REDIS_URL, logger });
  * log.subscribe((stored) => hub.publish(stored));
+ * // Redis Cluster: atomic per tenant, see PartialAppendError.
+ * createRedisEventLog({ cluster: { nodes: [{ host: '10.0.0.1', port: 6379 }] }, logger });
  */
 export function createRedisEventLog(options: RedisEventLogOptions = {}): EventLog {
   return new RedisEventLog(options);
 }
 
 class RedisEventLog implements EventLog {
-  readonly #client: ScriptedRedis;
-  readonly #subscriber: Redis;
+  readonly #client: Client;
+  /** The current subscriber connection (replaced when cluster mode moves to another node). */
+  #subscriber!: Redis;
+  readonly #subscriberOptions: RedisOptions;
+  readonly #url: string;
+  readonly #nodes: readonly RedisClusterNode[] | undefined;
+  #nodeTurn = 0;
   readonly #prefix: string;
   readonly #channel: string;
+  /** Sorted set tenant -> ms of its newest append, to find tenants after an outage. */
+  readonly #indexKey: string;
   readonly #retention: number;
   readonly #logger: BusLogger | undefined;
   readonly #connectTimeoutMs: number;
@@ -137,9 +189,18 @@ class RedisEventLog implements EventLog {
   #subscribed: Promise<void>;
   #resolveSubscribed!: () => void;
   #closed = false;
+  readonly #createdAt = performance.now();
   /** The wait for the very first connection, shared by every caller. */
   #startup: Promise<void> | undefined;
   #down = new Set<string>();
+  /** Redis time (ms) when this instance first subscribed: older events are never delivered. */
+  #startMs = 0;
+  /** Newest stream time (ms) seen in a notification, or of the last completed resubscribe. */
+  #watermarkMs = 0;
+  /** While a reconnect looks for tenants it missed: the time bound (ms) to read them from. */
+  #discoveryFromMs: number | undefined;
+  /** Counts subscriber (re)connects; a discovery of an older one stops. */
+  #generation = 0;
 
   constructor(options: RedisEventLogOptions) {
     const retention = options.retention ?? 10_000;
@@ -149,6 +210,7 @@ class RedisEventLog implements EventLog {
     this.#retention = retention;
     this.#prefix = options.keyPrefix ?? 'causeflow:';
     this.#channel = `${this.#prefix}events`;
+    this.#indexKey = `${this.#prefix}tenants`;
     this.#logger = options.logger;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
     this.#listeners = new ListenerRegistry(options.logger);
@@ -166,29 +228,83 @@ class RedisEventLog implements EventLog {
       retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
       ...options.redis,
     };
-    const url = options.url ?? 'redis://127.0.0.1:6379';
-    this.#client = new Redis(url, redisOptions) as ScriptedRedis;
+    this.#url = options.url ?? 'redis://127.0.0.1:6379';
+    const cluster = options.cluster;
+    if (cluster) {
+      if (cluster.nodes.length === 0) throw new BusError('cluster.nodes must not be empty');
+      this.#nodes = cluster.nodes;
+      const clusterOptions: ClusterOptions = {
+        enableOfflineQueue: false,
+        clusterRetryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
+        ...cluster.options,
+        redisOptions: { ...redisOptions, ...cluster.options?.redisOptions },
+      };
+      this.#client = new Cluster(
+        cluster.nodes.map(({ host, port }) => ({ host, port })),
+        clusterOptions,
+      ) as Client;
+      this.#subscriberOptions = {
+        ...clusterOptions.redisOptions,
+        enableOfflineQueue: true,
+        autoResubscribe: false,
+        commandTimeout: undefined,
+        // Give up on a node after a few attempts and move on to the next seed node.
+        retryStrategy: (attempt) => (attempt > 3 ? null : attempt * 100),
+      };
+    } else {
+      this.#client = new Redis(this.#url, redisOptions) as Client;
+      this.#subscriberOptions = {
+        ...redisOptions,
+        enableOfflineQueue: true,
+        autoResubscribe: false,
+        commandTimeout: undefined,
+      };
+    }
     this.#client.defineCommand('causeflowAppend', { lua: APPEND_SCRIPT });
     this.#client.defineCommand('causeflowRead', { lua: READ_SCRIPT, numberOfKeys: 2 });
     this.#client.defineCommand('causeflowCatchUp', { lua: CATCH_UP_SCRIPT, numberOfKeys: 2 });
-    this.#subscriber = new Redis(url, {
-      ...redisOptions,
-      enableOfflineQueue: true,
-      autoResubscribe: false,
-      commandTimeout: undefined,
-    });
+    this.#client.defineCommand('causeflowIndex', { lua: INDEX_SCRIPT, numberOfKeys: 1 });
     this.#watch(this.#client, 'commands');
-    this.#watch(this.#subscriber, 'subscriber');
     this.#client.on('ready', () => {
       this.#everReady = true;
     });
-    this.#subscriber.on('ready', () => void this.#onSubscriberReady());
-    this.#subscriber.on('close', () => {
-      this.#subscribedNow = false;
+    this.#connectSubscriber();
+  }
+
+  /** Opens the subscriber connection (in cluster mode to the next seed node in turn). */
+  #connectSubscriber(): void {
+    const nodes = this.#nodes;
+    const subscriber = nodes
+      ? new Redis({ ...this.#subscriberOptions, ...nodes[this.#nodeTurn++ % nodes.length]! })
+      : new Redis(this.#url, this.#subscriberOptions);
+    this.#subscriber = subscriber;
+    this.#watch(subscriber, 'subscriber');
+    subscriber.on('ready', () => void this.#onSubscriberReady(subscriber));
+    subscriber.on('close', () => {
+      if (this.#subscriber === subscriber) this.#subscribedNow = false;
     });
-    this.#subscriber.on('message', (channel: string, message: string) => {
-      if (channel === this.#channel) this.#onNotification(message);
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel === this.#channel && this.#subscriber === subscriber) {
+        this.#onNotification(message);
+      }
     });
+    if (nodes) {
+      // ioredis gave up on this node: try the next one (after a pause once all were tried).
+      subscriber.once('end', () => {
+        if (this.#closed || this.#subscriber !== subscriber) return;
+        const pause = this.#nodeTurn % nodes.length === 0 ? 500 : 0;
+        this.#later(pause, () => this.#connectSubscriber());
+      });
+    }
+  }
+
+  /** Runs `task` after `ms` unless the log is closed first. */
+  #later(ms: number, task: () => void): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      if (!this.#closed) task();
+    }, ms);
+    this.#timers.add(timer);
   }
 
   #streamKey(tenantId: string): string {
@@ -200,7 +316,7 @@ class RedisEventLog implements EventLog {
   }
 
   /** Logs each outage once (ioredis reports every failed reconnect) and each recovery. */
-  #watch(connection: Redis, role: string): void {
+  #watch(connection: Redis | Cluster, role: string): void {
     connection.on('error', (err: Error) => {
       if (this.#closed || this.#down.has(role)) return;
       this.#down.add(role);
@@ -211,14 +327,24 @@ class RedisEventLog implements EventLog {
     });
   }
 
-  /** Resolves when commands can be sent; waits only for the very first connection. */
+  /**
+   * Resolves when commands can be sent; waits only for the very first connection. A cluster
+   * client may close and retry while it looks for a live seed node: it gets the whole
+   * `connectTimeoutMs` from creation.
+   */
   async #ready(): Promise<void> {
     if (this.#closed) throw new BusUnavailableError('the event log is closed');
     const client = this.#client;
     if (client.status === 'ready') return;
+    const cluster = this.#nodes !== undefined;
+    const remaining = this.#connectTimeoutMs - (performance.now() - this.#createdAt);
     const starting =
       !this.#everReady &&
-      (client.status === 'wait' || client.status === 'connecting' || client.status === 'connect');
+      (cluster
+        ? remaining > 0
+        : client.status === 'wait' ||
+          client.status === 'connecting' ||
+          client.status === 'connect');
     if (!starting) throw new BusUnavailableError(`redis is unavailable (${client.status})`);
     this.#startup ??= new Promise<void>((resolve, reject) => {
       const done = (err?: Error) => {
@@ -230,13 +356,15 @@ class RedisEventLog implements EventLog {
         else resolve();
       };
       const onReady = () => done();
-      const onClose = () => done(new BusUnavailableError('redis is unavailable (connect failed)'));
+      const onClose = () => {
+        if (!cluster) done(new BusUnavailableError('redis is unavailable (connect failed)'));
+      };
       const timer = setTimeout(
         () => done(new BusUnavailableError('redis is unavailable (connect timeout)')),
-        this.#connectTimeoutMs,
+        cluster ? remaining : this.#connectTimeoutMs,
       );
       client.once('ready', onReady);
-      client.once('close', onClose);
+      client.on('close', onClose);
     });
     await this.#startup;
   }
@@ -248,8 +376,6 @@ class RedisEventLog implements EventLog {
     // So that this instance's own subscribers see the batch, the first append waits (bounded)
     // for the fan-out subscription.
     if (!this.#subscribedOnce) await this.#waitSubscribed();
-    // One script call for the whole batch: atomic across tenants on a single Redis. (Redis
-    // Cluster would need one call per tenant, as tenants live in different slots.)
     const groups = new Map<string, number[]>();
     for (let i = 0; i < prepared.length; i++) {
       const tenantId = prepared[i]!.tenantId;
@@ -257,12 +383,27 @@ class RedisEventLog implements EventLog {
       if (group) group.push(i);
       else groups.set(tenantId, [i]);
     }
-    const keys: string[] = [];
-    const args: (string | number)[] = [this.#retention, newEpoch(), this.#channel];
+    const stored: StoredEvent[] = new Array(prepared.length);
+    const place = (indices: readonly number[], epoch: string, ids: readonly string[]) => {
+      indices.forEach((index, k) => {
+        stored[index] = { cursor: `${epoch}.${ids[k]}`, event: prepared[index]! };
+      });
+    };
+    const tenantArgs = (tenantId: string, indices: readonly number[]) => [
+      tenantId,
+      indices.length,
+      ...indices.map((i) => JSON.stringify(prepared[i])),
+    ];
+    if (this.#nodes) {
+      await this.#appendPerTenant(groups, tenantArgs, place, stored);
+      return stored;
+    }
+    // One script call for the whole batch (and the tenant index): atomic across tenants.
+    const keys: string[] = [this.#indexKey];
+    const args: (string | number)[] = [this.#retention, newEpoch(), this.#channel, '1'];
     for (const [tenantId, indices] of groups) {
       keys.push(this.#streamKey(tenantId), this.#metaKey(tenantId));
-      args.push(tenantId, indices.length);
-      for (const i of indices) args.push(JSON.stringify(prepared[i]));
+      args.push(...tenantArgs(tenantId, indices));
     }
     let reply: AppendReply;
     try {
@@ -270,17 +411,71 @@ class RedisEventLog implements EventLog {
     } catch (err) {
       throw unavailable(err);
     }
-    const stored: StoredEvent[] = new Array(prepared.length);
     let g = 0;
     for (const indices of groups.values()) {
-      const epoch = reply[g * 2] as string;
-      const ids = reply[g * 2 + 1] as string[];
-      indices.forEach((index, k) => {
-        stored[index] = { cursor: `${epoch}.${ids[k]}`, event: prepared[index]! };
-      });
+      place(indices, reply[g * 2] as string, reply[g * 2 + 1] as string[]);
       g++;
     }
     return stored;
+  }
+
+  /**
+   * Cluster mode: tenants live in different slots, so one script call per tenant (atomic per
+   * tenant, in parallel), after marking them all in the tenant index. Throws
+   * `PartialAppendError` when some tenants were stored and others failed.
+   */
+  async #appendPerTenant(
+    groups: ReadonlyMap<string, number[]>,
+    tenantArgs: (tenantId: string, indices: readonly number[]) => (string | number)[],
+    place: (indices: readonly number[], epoch: string, ids: readonly string[]) => void,
+    stored: readonly StoredEvent[],
+  ): Promise<void> {
+    const tenants = [...groups.keys()];
+    try {
+      // Before anything is written: if this fails, nothing of the batch is stored.
+      await this.#client.causeflowIndex(this.#indexKey, ...tenants);
+    } catch (err) {
+      throw unavailable(err);
+    }
+    const epoch = newEpoch();
+    const results = await Promise.allSettled(
+      tenants.map((tenantId) =>
+        this.#client.causeflowAppend(
+          2,
+          this.#streamKey(tenantId),
+          this.#metaKey(tenantId),
+          this.#retention,
+          epoch,
+          this.#channel,
+          '0',
+          ...tenantArgs(tenantId, groups.get(tenantId)!),
+        ),
+      ),
+    );
+    const storedTenants: string[] = [];
+    const failedTenants: string[] = [];
+    let failure: unknown;
+    results.forEach((result, t) => {
+      const tenantId = tenants[t]!;
+      if (result.status === 'fulfilled') {
+        storedTenants.push(tenantId);
+        place(groups.get(tenantId)!, result.value[0] as string, result.value[1] as string[]);
+      } else {
+        failedTenants.push(tenantId);
+        failure ??= result.reason;
+      }
+    });
+    if (failedTenants.length === 0) return;
+    if (storedTenants.length === 0) throw unavailable(failure);
+    const indices = storedTenants.flatMap((tenantId) => groups.get(tenantId)!);
+    throw new PartialAppendError(
+      {
+        storedTenants,
+        failedTenants,
+        stored: indices.sort((a, b) => a - b).map((i) => stored[i]!),
+      },
+      { cause: failure },
+    );
   }
 
   async #waitSubscribed(): Promise<void> {
@@ -369,28 +564,113 @@ class RedisEventLog implements EventLog {
 
   // --- fan-out ---------------------------------------------------------------------------------
 
-  /** (Re)subscribes on every (re)connect of the subscriber; after a reconnect, catches up. */
-  async #onSubscriberReady(): Promise<void> {
+  /**
+   * (Re)subscribes on every (re)connect of the subscriber. After a reconnect it catches up every
+   * tenant it has delivered, and looks in the tenant index for tenants appended to since the
+   * watermark that it has never delivered, to read and deliver their missed events as well.
+   */
+  async #onSubscriberReady(subscriber: Redis): Promise<void> {
+    if (this.#closed || subscriber !== this.#subscriber) return;
+    const generation = ++this.#generation;
     const reconnect = this.#subscribedOnce;
-    // Hold live notifications of known tenants until their catch-up read is done.
-    if (reconnect) for (const feed of this.#feeds.values()) feed.catching = true;
+    if (reconnect) {
+      // Hold live notifications until the catch-up reads are done; those of tenants without a
+      // feed too, until the discovery has run (keeps an unfinished discovery's bound).
+      for (const feed of this.#feeds.values()) feed.catching = true;
+      this.#discoveryFromMs ??= Math.max(this.#watermarkMs - CLOCK_SLACK_MS, this.#startMs);
+    }
+    let nowMs: number;
     try {
-      await this.#subscriber.subscribe(this.#channel);
+      // Redis time, taken before SUBSCRIBE on the same connection (no command after it in RESP2).
+      const [seconds, micros] = await subscriber.time();
+      nowMs = Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000);
+      await subscriber.subscribe(this.#channel);
     } catch (err) {
       // The connection dropped again; the next 'ready' retries.
       this.#logger?.warn({ err }, 'redis subscribe failed');
       return;
     }
+    if (generation !== this.#generation) return;
     this.#subscribedOnce = true;
     this.#subscribedNow = true;
     this.#resolveSubscribed();
-    if (!reconnect) return;
+    if (!reconnect) {
+      this.#startMs = nowMs;
+      this.#watermarkMs = Math.max(this.#watermarkMs, nowMs);
+      return;
+    }
     const tenants = [...this.#feeds.keys()];
     this.#logger?.info({ tenants: tenants.length }, 'redis fan-out resubscribed; catching up');
+    await Promise.all([this.#catchUpAll(tenants), this.#discover(generation, nowMs)]);
+  }
+
+  /** Catches up `tenants`, a few at a time. */
+  async #catchUpAll(tenants: string[]): Promise<void> {
     const worker = async () => {
       for (let t = tenants.pop(); t !== undefined; t = tenants.pop()) await this.#catchUp(t);
     };
     await Promise.all(Array.from({ length: CATCH_UP_CONCURRENCY }, worker));
+  }
+
+  /**
+   * Finds, in the tenant index, tenants appended to since the discovery bound that this instance
+   * has no feed for, and catches them up from that bound. Retries with backoff while the command
+   * connection is down, until a newer (re)connect of the subscriber takes over.
+   */
+  async #discover(generation: number, nowMs: number, attempt = 0): Promise<void> {
+    const fromMs = this.#discoveryFromMs;
+    if (fromMs === undefined || this.#closed || generation !== this.#generation) return;
+    const slack = this.#nodes ? CLUSTER_INDEX_SLACK_MS : 0;
+    const found: string[] = [];
+    try {
+      for (let offset = 0; ; offset += INDEX_PAGE) {
+        const page = await this.#client.zrangebyscore(
+          this.#indexKey,
+          fromMs - slack,
+          '+inf',
+          'LIMIT',
+          offset,
+          INDEX_PAGE,
+        );
+        found.push(...page);
+        if (page.length < INDEX_PAGE) break;
+      }
+    } catch (err) {
+      if (this.#closed || generation !== this.#generation) return;
+      const delay = RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]!;
+      this.#logger?.warn({ err, delay }, 'redis tenant discovery failed; retrying');
+      this.#later(delay, () => void this.#discover(generation, nowMs, attempt + 1));
+      return;
+    }
+    if (this.#closed || generation !== this.#generation) return;
+    const fresh: string[] = [];
+    for (const tenantId of found) {
+      if (this.#feeds.has(tenantId)) continue;
+      this.#feeds.set(tenantId, this.#freshFeed(fromMs));
+      fresh.push(tenantId);
+    }
+    // Tenants first heard of while discovering are waiting with a fresh feed of their own.
+    for (const [tenantId, feed] of this.#feeds) {
+      if (feed.epoch === '' && !feed.running && !fresh.includes(tenantId)) fresh.push(tenantId);
+    }
+    this.#discoveryFromMs = undefined;
+    this.#watermarkMs = Math.max(this.#watermarkMs, nowMs);
+    if (fresh.length > 0) {
+      this.#logger?.info({ tenants: fresh.length }, 'redis fan-out found tenants missed meanwhile');
+    }
+    await this.#catchUpAll(fresh);
+  }
+
+  /** A feed for a tenant not delivered yet, to be read from `fromMs` (inclusive) on. */
+  #freshFeed(fromMs: number): Feed {
+    return {
+      epoch: '',
+      last: `${fromMs - 1}-${MAX_SEQ}`,
+      catching: true,
+      running: false,
+      again: false,
+      pending: [],
+    };
   }
 
   #onNotification(message: string): void {
@@ -401,12 +681,21 @@ class RedisEventLog implements EventLog {
       this.#logger?.error({ err }, 'unreadable notification skipped');
       return;
     }
+    const newest = note.i[note.i.length - 1];
+    if (newest) this.#watermarkMs = Math.max(this.#watermarkMs, idMs(newest));
     const feed = this.#feeds.get(note.t);
     if (!feed) {
+      if (this.#discoveryFromMs !== undefined) {
+        // Events of this tenant may have been missed during the outage: hold this until read.
+        const fresh = this.#freshFeed(this.#discoveryFromMs);
+        this.#feeds.set(note.t, fresh);
+        this.#hold(fresh, note);
+        return;
+      }
       // First events of this tenant since this instance subscribed.
       this.#feeds.set(note.t, {
         epoch: note.p,
-        last: note.i[note.i.length - 1] ?? '',
+        last: newest ?? '',
         catching: false,
         running: false,
         again: false,
@@ -485,9 +774,12 @@ class RedisEventLog implements EventLog {
           if (this.#closed) return;
           if (epoch === '') break; // the tenant's data is gone; nothing to deliver
           if (epoch !== feed.epoch) {
-            this.#logger?.warn({ tenantId }, 'redis epoch changed; delivering the new stream');
+            // A discovered tenant ('' epoch) keeps its time bound; a known one starts over.
+            if (feed.epoch !== '') {
+              this.#logger?.warn({ tenantId }, 'redis epoch changed; delivering the new stream');
+              feed.last = '';
+            }
             feed.epoch = epoch;
-            feed.last = '';
           }
           const batch = this.#toStored(epoch, entries);
           if (entries.length > 0) feed.last = entries[entries.length - 1]![0];
@@ -512,16 +804,12 @@ class RedisEventLog implements EventLog {
       if (this.#closed) return;
       const delay = RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]!;
       this.#logger?.warn({ err, tenantId, delay }, 'redis catch-up failed; retrying');
-      const timer = setTimeout(() => {
-        this.#timers.delete(timer);
-        void this.#catchUp(tenantId, attempt + 1);
-      }, delay);
-      this.#timers.add(timer);
+      this.#later(delay, () => void this.#catchUp(tenantId, attempt + 1));
     }
   }
 }
 
-async function quit(connection: Redis): Promise<void> {
+async function quit(connection: Redis | Cluster): Promise<void> {
   if (connection.status === 'ready') {
     try {
       await connection.quit();

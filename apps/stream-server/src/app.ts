@@ -4,7 +4,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { EventLog } from '@causeflow/bus';
-import Koa from 'koa';
+import Koa, { type Context } from 'koa';
+import compose from 'koa-compose';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createTokenVerifier } from './auth.js';
@@ -15,12 +16,42 @@ import { cors } from './middleware/cors.js';
 import { errorHandler } from './middleware/errors.js';
 import { requestLog } from './middleware/requestLog.js';
 import { router } from './middleware/router.js';
+import { docs } from './routes/docs.js';
 import { ingestRoute } from './routes/ingest.js';
 import { healthz, metricsRoute, readyz } from './routes/ops.js';
 import { streamRoute } from './routes/stream.js';
 import { ticketsRoute } from './routes/tickets.js';
 import type { Services } from './services.js';
 import { createTicketStore } from './tickets.js';
+
+const STREAM_PATH = '/v1/notifications/stream';
+
+function isStreamUrl(url: string | undefined): boolean {
+  return url === STREAM_PATH || url?.startsWith(`${STREAM_PATH}?`) === true;
+}
+
+/**
+ * Sends what the middleware left in `ctx` when a stream request did not become a stream (an
+ * error, as JSON from the error middleware), as Koa's own `respond` would for such a body.
+ */
+function respondWithoutStream(ctx: Context): void {
+  if (ctx.respond === false) return;
+  const { res } = ctx;
+  if (res.headersSent || !ctx.writable) {
+    if (!res.writableEnded) res.end();
+    return;
+  }
+  const { body } = ctx;
+  if (body === null || body === undefined) {
+    res.end();
+    return;
+  }
+  const bytes = Buffer.isBuffer(body)
+    ? body
+    : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  ctx.length = bytes.length;
+  res.end(bytes);
+}
 
 /** What `createApp` needs. The log and logger belong to the caller (the app never closes the log). */
 export interface AppDeps {
@@ -109,9 +140,10 @@ export function createApp(deps: AppDeps): StreamServerApp {
   app.use(errorHandler({ logger }));
   app.use(requestLog({ logger, now }));
   app.use(cors({ origins: config.corsOrigins }));
+  app.use(docs({ dir: config.docsDir }));
   app.use(
     router([
-      { method: 'GET', path: '/v1/notifications/stream', handler: streamRoute(services) },
+      { method: 'GET', path: STREAM_PATH, handler: streamRoute(services) },
       { method: 'POST', path: '/v1/events', handler: ingestRoute(services) },
       { method: 'POST', path: '/v1/notifications/tickets', handler: ticketsRoute(services) },
       { method: 'GET', path: '/healthz', handler: healthz() },
@@ -129,11 +161,34 @@ export function createApp(deps: AppDeps): StreamServerApp {
     hub.closeAll('shutdown');
   }
 
+  /**
+   * Koa's request handler, except for `GET /v1/notifications/stream`: the same middleware runs,
+   * but without Koa's per-request `on-finished` listener, which would keep the request's context
+   * (and its listeners, ~3 KiB) alive for as long as the stream stays open. Once the route has
+   * taken the response over, an open stream holds only its response.
+   */
+  function requestHandler(): (req: IncomingMessage, res: ServerResponse) => void {
+    const handle = app.callback();
+    const run = compose(app.middleware);
+    return function handleRequest(req, res) {
+      if (req.method !== 'GET' || !isStreamUrl(req.url)) {
+        void handle(req, res);
+        return;
+      }
+      const ctx = app.createContext(req, res);
+      res.statusCode = 404;
+      run(ctx).then(
+        () => respondWithoutStream(ctx),
+        (error: unknown) => ctx.onerror(error as Error),
+      );
+    };
+  }
+
   /** Sockets of every server made here → requests in flight on each, for a prompt shutdown. */
   const servers = new WeakMap<Server, { sockets: Map<Socket, number>; closing: boolean }>();
 
   function createHttpServer(): Server {
-    const server = createServer(app.callback());
+    const server = createServer(requestHandler());
     const state = { sockets: new Map<Socket, number>(), closing: false };
     servers.set(server, state);
     server.on('connection', (socket: Socket) => {

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_DEFAULTS, loadConfig, loadTokenSigningConfig } from './config.js';
+import { CONFIG_DEFAULTS, DEFAULT_DOCS_DIR, loadConfig, loadTokenSigningConfig } from './config.js';
 import { StreamServerError } from './errors.js';
 
 const SECRET = 'a'.repeat(32);
@@ -150,5 +151,19 @@ describe('loadTokenSigningConfig', () => {
 
   it('refuses a secret shorter than 32 characters', () => {
     expect(() => loadTokenSigningConfig({ JWT_SECRET: 'short' })).toThrow(/at least 32/);
+  });
+});
+
+describe('DOCS_DIR', () => {
+  it("defaults to the workspace's apps/docs build output", () => {
+    expect(loadConfig({ JWT_SECRET: SECRET }).docsDir).toBe(DEFAULT_DOCS_DIR);
+    expect(DEFAULT_DOCS_DIR).toBe(resolve(import.meta.dirname, '../../docs/.vitepress/dist'));
+  });
+
+  it('resolves a relative folder against the working directory, and "off" disables the site', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET, DOCS_DIR: 'site/dist' }).docsDir).toBe(
+      resolve('site/dist'),
+    );
+    expect(loadConfig({ JWT_SECRET: SECRET, DOCS_DIR: 'off' }).docsDir).toBeUndefined();
   });
 });

@@ -3,6 +3,8 @@
  * `Config` object. `loadConfig` fails fast with a `StreamServerError` naming the bad variable.
  */
 import { createPublicKey, randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { StreamServerError } from './errors.js';
 
 /** JWT algorithms the server can be configured to accept (one family at a time). */
@@ -50,9 +52,20 @@ export interface Config {
   readonly drainTimeoutMs: number;
   /** Events read per `readAfter` call while replaying. */
   readonly replayPageSize: number;
+  /** The built docs site served at `/docs/`; `undefined` serves nothing (404 under /docs). */
+  readonly docsDir: string | undefined;
 }
 
 const MIB = 1024 * 1024;
+
+/**
+ * Where the workspace builds the docs site (`apps/docs/.vitepress/dist`): two levels up from this
+ * module's folder (`dist/` when built, `src/` under tsx or vitest), then `docs/.vitepress/dist`.
+ */
+export const DEFAULT_DOCS_DIR = resolve(
+  fileURLToPath(new URL('.', import.meta.url)),
+  '../../docs/.vitepress/dist',
+);
 
 /** Defaults of every field except `auth` (which has no safe default outside dev mode). */
 export const CONFIG_DEFAULTS = {
@@ -75,6 +88,7 @@ export const CONFIG_DEFAULTS = {
   ticketTtlMs: 30_000,
   drainTimeoutMs: 10_000,
   replayPageSize: 500,
+  docsDir: DEFAULT_DOCS_DIR,
 } as const satisfies Omit<Config, 'auth'>;
 
 /**
@@ -185,6 +199,14 @@ function auth(env: Env): { auth: AuthConfig; devMode: boolean } {
   return { auth: { kind: 'secret', secret: randomBytes(32).toString('base64url') }, devMode: true };
 }
 
+/** `DOCS_DIR` resolved against the working directory; `off` disables `/docs/`. */
+function docsDir(env: Env): string | undefined {
+  const raw = read(env, 'DOCS_DIR');
+  if (raw === undefined) return DEFAULT_DOCS_DIR;
+  if (raw.toLowerCase() === 'off') return undefined;
+  return resolve(raw);
+}
+
 const LOG_LEVELS: readonly LogLevel[] = [
   'fatal',
   'error',
@@ -280,6 +302,7 @@ export function loadConfig(env: Env = process.env): Config {
       max: 600_000,
     }),
     replayPageSize: CONFIG_DEFAULTS.replayPageSize,
+    docsDir: docsDir(env),
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * One open SSE stream. Owns its response: writes with backpressure (bounded queue, closed as a
  * slow consumer beyond `maxBufferedBytes`), buffers live events while a replay runs, joins the
- * two without gap or duplicate, ends at token expiry. `close()` is the one place of cleanup.
+ * two without gap or duplicate. `close()` is the one place of cleanup. Token expiry is watched by
+ * the hub (one timer for every connection), which calls `close('token_expired')`.
  */
 import type { ServerResponse } from 'node:http';
 import type { StoredEvent } from '@causeflow/bus';
@@ -12,35 +13,53 @@ import { formatRetry } from './sse.js';
 /** Decides whether a stored event belongs on this stream (`events=` and `incidentId=` filters). */
 export type EventPredicate = (stored: StoredEvent) => boolean;
 
-/** Options of a `StreamConnection`. */
-export interface StreamConnectionOptions {
-  readonly res: ServerResponse;
-  readonly tenantId: string;
-  readonly matches: EventPredicate;
-  /** Queued bytes beyond which the connection is closed with reason `slow_consumer`. */
+/** What every connection of one app shares: made once, so a connection holds one reference. */
+export interface StreamConnectionShared {
+  /** Queued bytes beyond which a connection is closed with reason `slow_consumer`. */
   readonly maxBufferedBytes: number;
-  /** Orders two cursors of the tenant (the log's `compareCursors`). */
+  /** Orders two cursors of a tenant (the log's `compareCursors`). */
   readonly compareCursors: (a: string, b: string) => number;
-  /** True while a replay runs: live events are buffered until `goLive`. */
-  readonly replaying: boolean;
-  /** Token `exp` in ms since the epoch; the stream ends then. */
-  readonly expiresAtMs: number;
   readonly now: () => number;
   readonly logger: Logger;
-  /** Called exactly once when the connection closes (unregister, metrics). */
+  /** Called exactly once when a connection closes (unregister, metrics). */
   readonly onClose: (connection: StreamConnection, reason: DisconnectReason) => void;
-  /** Called with the number of event frames written (metrics). */
+  /**
+   * Called with the number of event frames a connection wrote by itself (replay and the flush at
+   * the replay/live join). Live fan-out is counted by the hub, once per event.
+   */
   readonly onDelivered: (count: number) => void;
 }
 
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+/** Options of a `StreamConnection`: only what is specific to this stream. */
+export interface StreamConnectionOptions {
+  readonly res: ServerResponse;
+  readonly tenantId: string;
+  /** The stream's filters; `undefined` when it takes every event of its tenant. */
+  readonly filter: EventPredicate | undefined;
+  /** True while a replay runs: live events are buffered until `goLive`. */
+  readonly replaying: boolean;
+  /** Token `exp` in ms since the epoch; the hub closes the stream then. */
+  readonly expiresAtMs: number;
+  readonly shared: StreamConnectionShared;
+}
+
+/**
+ * `replaying`: live events are buffered. `joining`: replay ended; live events are compared with
+ * the last replayed cursor until the first newer one (a log may deliver live an event that replay
+ * already read). `live`: every event the hub hands over is newer, so it is written as is.
+ */
+type State = 'replaying' | 'joining' | 'live' | 'closed';
 
 /** An open SSE response plus its delivery state. */
 export class StreamConnection {
   readonly tenantId: string;
+  /** The stream's filters (`undefined`: none); the hub skips matching when absent. */
+  readonly filter: EventPredicate | undefined;
+  readonly expiresAtMs: number;
   readonly openedAt: number;
-  #options: StreamConnectionOptions;
-  #state: 'replaying' | 'live' | 'closed';
+  readonly #res: ServerResponse;
+  readonly #shared: StreamConnectionShared;
+  #state: State;
   /** Live events that arrived during replay, with their shared frames. */
   #buffered: { stored: StoredEvent; frame: Buffer }[] = [];
   #bufferedBytes = 0;
@@ -48,21 +67,21 @@ export class StreamConnection {
   #queue: (Buffer | string)[] = [];
   #queuedBytes = 0;
   #waitingForDrain = false;
-  /** Cursor of the newest event written (or skipped by replay); later live copies are dropped. */
+  /** Cursor of the newest event replayed (or skipped by replay); `null` once live. */
   #lastCursor: string | null = null;
-  #expiryTimer: NodeJS.Timeout | undefined;
   /** Resolvers of `writable()` waiting for the queue to empty. */
   #drainWaiters: (() => void)[] = [];
 
   constructor(options: StreamConnectionOptions) {
-    this.#options = options;
     this.tenantId = options.tenantId;
-    this.openedAt = options.now();
+    this.filter = options.filter;
+    this.expiresAtMs = options.expiresAtMs;
+    this.#res = options.res;
+    this.#shared = options.shared;
+    this.openedAt = options.shared.now();
     this.#state = options.replaying ? 'replaying' : 'live';
-    const { res } = options;
-    res.on('close', () => this.close('client_closed'));
-    res.on('drain', () => this.#flushQueue());
-    this.#armExpiry();
+    this.#res.on('close', () => this.close('client_closed'));
+    this.#res.on('drain', () => this.#flushQueue());
   }
 
   /** True once closed. */
@@ -73,7 +92,7 @@ export class StreamConnection {
   /** Bytes waiting to be written: our queue, the replay buffer and the response's own buffer. */
   get pendingBytes(): number {
     if (this.#state === 'closed') return 0;
-    return this.#queuedBytes + this.#bufferedBytes + this.#options.res.writableLength;
+    return this.#queuedBytes + this.#bufferedBytes + this.#res.writableLength;
   }
 
   /**
@@ -81,7 +100,7 @@ export class StreamConnection {
    * connection was registered for live events.
    */
   open(retryMs: number, headers: Record<string, string>): void {
-    const { res } = this.#options;
+    const res = this.#res;
     res.writeHead(200, headers);
     res.socket?.setNoDelay(true);
     this.write(formatRetry(retryMs));
@@ -104,6 +123,7 @@ export class StreamConnection {
   }
 
   #releaseDrainWaiters(): void {
+    if (this.#drainWaiters.length === 0) return;
     const waiters = this.#drainWaiters;
     this.#drainWaiters = [];
     for (const resolve of waiters) resolve();
@@ -111,28 +131,34 @@ export class StreamConnection {
 
   /** Whether `stored` passes this stream's filters. */
   matches(stored: StoredEvent): boolean {
-    return this.#options.matches(stored);
+    return this.filter === undefined || this.filter(stored);
   }
 
   /**
    * Takes a live event (already filtered) and its frame, serialised once for every connection.
-   * Buffered during replay; dropped when not newer than what replay already sent.
+   * Buffered during replay; at the join, dropped when not newer than what replay already sent.
+   * Returns true when the frame was written (or queued) now — what the hub counts as delivered.
    */
-  deliverLive(stored: StoredEvent, frame: Buffer): void {
-    if (this.#state === 'closed') return;
-    if (this.#state === 'replaying') {
+  deliverLive(stored: StoredEvent, frame: Buffer): boolean {
+    const state = this.#state;
+    if (state === 'live') return this.write(frame);
+    if (state === 'closed') return false;
+    if (state === 'replaying') {
       this.#bufferedBytes += frame.length;
       this.#buffered.push({ stored, frame });
-      if (this.#bufferedBytes > this.#options.maxBufferedBytes) this.close('slow_consumer');
-      return;
+      if (this.#bufferedBytes > this.#shared.maxBufferedBytes) this.close('slow_consumer');
+      return false;
     }
+    // joining
     if (
       this.#lastCursor !== null &&
-      this.#options.compareCursors(stored.cursor, this.#lastCursor) <= 0
+      this.#shared.compareCursors(stored.cursor, this.#lastCursor) <= 0
     )
-      return;
-    this.#lastCursor = stored.cursor;
-    if (this.write(frame)) this.#options.onDelivered(1);
+      return false;
+    // Live events come in append order: everything after this one is newer as well.
+    this.#state = 'live';
+    this.#lastCursor = null;
+    return this.write(frame);
   }
 
   /**
@@ -144,7 +170,7 @@ export class StreamConnection {
     this.#lastCursor = cursor;
     if (frame === undefined) return true;
     const ok = this.write(frame);
-    if (ok) this.#options.onDelivered(1);
+    if (ok) this.#shared.onDelivered(1);
     return ok;
   }
 
@@ -157,7 +183,7 @@ export class StreamConnection {
     const first = this.#buffered[0];
     if (this.#state !== 'replaying' || first === undefined || this.#lastCursor === null)
       return false;
-    return this.#options.compareCursors(this.#lastCursor, first.stored.cursor) >= 0;
+    return this.#shared.compareCursors(this.#lastCursor, first.stored.cursor) >= 0;
   }
 
   /**
@@ -166,12 +192,14 @@ export class StreamConnection {
    */
   goLive(since: string | null): void {
     if (this.#state !== 'replaying') return;
-    this.#state = 'live';
     if (this.#lastCursor === null) this.#lastCursor = since;
+    this.#state = this.#lastCursor === null ? 'live' : 'joining';
     const buffered = this.#buffered;
     this.#buffered = [];
     this.#bufferedBytes = 0;
-    for (const { stored, frame } of buffered) this.deliverLive(stored, frame);
+    let delivered = 0;
+    for (const { stored, frame } of buffered) if (this.deliverLive(stored, frame)) delivered += 1;
+    if (delivered > 0) this.#shared.onDelivered(delivered);
   }
 
   /**
@@ -181,22 +209,21 @@ export class StreamConnection {
    */
   write(chunk: Buffer | string): boolean {
     if (this.#state === 'closed') return false;
-    const { res } = this.#options;
     if (this.#waitingForDrain) {
       this.#queue.push(chunk);
       this.#queuedBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-      if (this.pendingBytes > this.#options.maxBufferedBytes) {
+      if (this.pendingBytes > this.#shared.maxBufferedBytes) {
         this.close('slow_consumer');
         return false;
       }
       return true;
     }
-    if (!res.write(chunk)) this.#waitingForDrain = true;
+    if (!this.#res.write(chunk)) this.#waitingForDrain = true;
     return true;
   }
 
   #flushQueue(): void {
-    const { res } = this.#options;
+    const res = this.#res;
     this.#waitingForDrain = false;
     while (this.#queue.length > 0 && this.#state !== 'closed') {
       const chunk = this.#queue.shift()!;
@@ -209,36 +236,21 @@ export class StreamConnection {
     this.#releaseDrainWaiters();
   }
 
-  #armExpiry(): void {
-    const delay = this.#options.expiresAtMs - this.#options.now();
-    if (delay <= 0) {
-      queueMicrotask(() => this.close('token_expired'));
-      return;
-    }
-    this.#expiryTimer = setTimeout(
-      () => {
-        if (this.#options.now() >= this.#options.expiresAtMs) this.close('token_expired');
-        else this.#armExpiry();
-      },
-      Math.min(delay, MAX_TIMEOUT_MS),
-    );
-  }
-
   /**
-   * Closes the stream, once: stops the expiry timer, drops queued data, notifies the registry.
-   * A stalled or slow socket is destroyed; otherwise the response ends cleanly.
+   * Closes the stream, once: drops queued data, notifies the registry (which also stops watching
+   * the token expiry). A stalled or slow socket is destroyed; otherwise the response ends cleanly.
    */
   close(reason: DisconnectReason): void {
     if (this.#state === 'closed') return;
     const stalled = this.#waitingForDrain || this.#queue.length > 0;
     this.#state = 'closed';
-    clearTimeout(this.#expiryTimer);
     this.#queue = [];
     this.#queuedBytes = 0;
     this.#buffered = [];
     this.#bufferedBytes = 0;
+    this.#lastCursor = null;
     this.#releaseDrainWaiters();
-    const { res } = this.#options;
+    const res = this.#res;
     if (reason === 'slow_consumer' || reason === 'error' || stalled) res.destroy();
     else if (!res.writableEnded) {
       // End the chunked body cleanly, then close the socket instead of keeping it alive, so the
@@ -246,10 +258,11 @@ export class StreamConnection {
       res.end();
       res.socket?.destroySoon();
     }
-    this.#options.logger.debug(
-      { tenantId: this.tenantId, reason, durationMs: this.#options.now() - this.openedAt },
+    const { logger, now, onClose } = this.#shared;
+    logger.debug(
+      { tenantId: this.tenantId, reason, durationMs: now() - this.openedAt },
       'stream closed',
     );
-    this.#options.onClose(this, reason);
+    onClose(this, reason);
   }
 }

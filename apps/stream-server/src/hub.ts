@@ -1,12 +1,14 @@
 /**
  * Fan-out: the app subscribes to the event log once; the hub maps tenant → open connections,
  * serialises each event to its SSE frame once and writes that same buffer to every matching
- * connection. It also sends the heartbeat `ping` to every connection from one timer.
+ * connection. It also sends the heartbeat `ping` to every connection from one timer, and ends
+ * streams whose token expired from another (one expiry wheel for every connection).
  */
 import type { EventLog, StoredEvent, Unsubscribe } from '@causeflow/bus';
 import { CONTROL_EVENTS, type PingData } from '@causeflow/events';
 import type { Logger } from 'pino';
 import type { StreamConnection } from './connection.js';
+import { createExpiryWheel } from './expiry.js';
 import type { DisconnectReason, ServerMetrics } from './metrics.js';
 import { formatFrame } from './sse.js';
 
@@ -36,7 +38,7 @@ export interface HubStats {
 
 /** The per-instance registry of open streams. */
 export interface StreamHub {
-  /** Registers a connection for live events of its tenant. */
+  /** Registers a connection for live events of its tenant and watches its token expiry. */
   add(connection: StreamConnection): void;
   /** Unregisters a connection (idempotent). */
   remove(connection: StreamConnection): void;
@@ -45,7 +47,7 @@ export interface StreamHub {
   /** Closes every open connection with `reason`. */
   closeAll(reason: DisconnectReason): void;
   stats(): HubStats;
-  /** Unsubscribes from the log and stops the heartbeat. Does not close connections. */
+  /** Unsubscribes from the log, stops the heartbeat and the expiry timer. Does not close connections. */
   stop(): void;
 }
 
@@ -64,14 +66,21 @@ export function createStreamHub(options: {
   const { metrics, logger } = options;
   const byTenant = new Map<string, Set<StreamConnection>>();
   let total = 0;
+  const expiry = createExpiryWheel<StreamConnection>({
+    now: options.now,
+    onExpired: (connection) => connection.close('token_expired'),
+  });
 
   function onEvent(stored: StoredEvent): void {
     const connections = byTenant.get(stored.event.tenantId);
     if (connections === undefined) return;
     let frame: Buffer | undefined;
-    // Copy: a write may close (and unregister) a connection while we iterate.
-    for (const connection of [...connections]) {
-      if (!connection.matches(stored)) continue;
+    let delivered = 0;
+    // No copy: a write can close (and unregister) only the connection being written to, and a
+    // Set iterator skips entries deleted before it reaches them. Nothing registers synchronously.
+    for (const connection of connections) {
+      const filter = connection.filter;
+      if (filter !== undefined && !filter(stored)) continue;
       if (frame === undefined) {
         try {
           frame = eventFrame(stored);
@@ -80,12 +89,14 @@ export function createStreamHub(options: {
           return;
         }
       }
-      connection.deliverLive(stored, frame);
+      if (connection.deliverLive(stored, frame)) delivered += 1;
     }
+    if (delivered > 0) metrics.eventsDelivered.inc(delivered);
   }
 
   function forEachConnection(fn: (connection: StreamConnection) => void): void {
-    for (const set of [...byTenant.values()]) for (const connection of [...set]) fn(connection);
+    // Closing a connection removes only itself (and its tenant's emptied Set): safe while iterating.
+    for (const set of byTenant.values()) for (const connection of set) fn(connection);
   }
 
   const unsubscribe: Unsubscribe = options.log.subscribe(onEvent);
@@ -109,6 +120,7 @@ export function createStreamHub(options: {
       if (set.has(connection)) return;
       set.add(connection);
       total += 1;
+      expiry.add(connection, connection.expiresAtMs);
       metrics.connections.inc();
     },
     remove(connection) {
@@ -116,6 +128,7 @@ export function createStreamHub(options: {
       if (set === undefined || !set.delete(connection)) return;
       if (set.size === 0) byTenant.delete(connection.tenantId);
       total -= 1;
+      expiry.remove(connection, connection.expiresAtMs);
       metrics.connections.dec();
     },
     count: (tenantId) => byTenant.get(tenantId)?.size ?? 0,
@@ -137,6 +150,7 @@ export function createStreamHub(options: {
     stop() {
       unsubscribe();
       clearInterval(heartbeat);
+      expiry.stop();
     },
   };
 }

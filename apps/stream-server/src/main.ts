@@ -7,6 +7,7 @@ import type { EventLog } from '@causeflow/bus';
 import pino, { type Logger } from 'pino';
 import { createApp } from './app.js';
 import { type Config, loadConfig } from './config.js';
+import { DEV_TOKEN_FILE, removeDevToken, writeDevToken } from './devToken.js';
 import { type Simulator, startSimulator } from './simulator.js';
 import { signToken } from './tokens.js';
 
@@ -24,8 +25,11 @@ async function createLog(config: Config, logger: Logger): Promise<EventLog> {
   return bus.createMemoryEventLog({ retention: config.retention, logger: busLogger });
 }
 
-async function devBanner(config: Config, url: string): Promise<string> {
-  if (config.auth.kind !== 'secret') return '';
+async function devBanner(
+  config: Config,
+  url: string,
+): Promise<{ text: string; tenantToken: string } | undefined> {
+  if (config.auth.kind !== 'secret') return undefined;
   const day = 24 * 3600;
   const sign = (claims: Parameters<typeof signToken>[0]['claims']) =>
     signToken({
@@ -58,7 +62,7 @@ async function devBanner(config: Config, url: string): Promise<string> {
       source: 'manual',
     },
   });
-  return [
+  const text = [
     '',
     'CauseFlow stream server — DEV MODE (ephemeral HS256 key; tokens valid 24h, only for this process)',
     '',
@@ -72,11 +76,13 @@ async function devBanner(config: Config, url: string): Promise<string> {
     'Publish an event:',
     `  curl -X POST -H "Authorization: Bearer ${publisher}" -H "Content-Type: application/json" --data '${sample}' ${url}/v1/events`,
     '',
+    `Tail it: pnpm --filter @causeflow/client tail (causeflow-tail reads the tenant token from ${DEV_TOKEN_FILE})`,
     config.simulate
       ? 'Simulator: publishing incident lifecycles for ten_demo every 1–3 s.'
       : 'Simulator: off.',
     '',
   ].join('\n');
+  return { text, tenantToken: tenant };
 }
 
 async function main(): Promise<void> {
@@ -98,7 +104,29 @@ async function main(): Promise<void> {
     { url: running.url, bus: config.bus, devMode: config.devMode },
     'stream server listening',
   );
-  if (config.devMode) process.stdout.write(await devBanner(config, running.url));
+  // Dev mode: the tenant token goes where `causeflow tail` looks for it (removed on shutdown).
+  let devToken: string | undefined;
+  if (config.devMode) {
+    const banner = await devBanner(config, running.url);
+    if (banner !== undefined) {
+      process.stdout.write(banner.text);
+      try {
+        await writeDevToken(banner.tenantToken);
+        devToken = banner.tenantToken;
+        logger.info({ path: DEV_TOKEN_FILE }, 'dev tenant token written');
+      } catch (error) {
+        logger.warn({ err: error, path: DEV_TOKEN_FILE }, 'could not write the dev token file');
+      }
+    }
+  }
+  const removeToken = async (): Promise<void> => {
+    if (devToken === undefined) return;
+    try {
+      await removeDevToken(devToken);
+    } catch (error) {
+      logger.warn({ err: error, path: DEV_TOKEN_FILE }, 'could not remove the dev token file');
+    }
+  };
   let simulator: Simulator | undefined;
   if (config.simulate)
     simulator = startSimulator({ log, logger: logger.child({ component: 'simulator' }) });
@@ -119,10 +147,10 @@ async function main(): Promise<void> {
       .then(() => server.close())
       .then(() => log.close())
       .then(
-        () => process.exit(0),
+        () => removeToken().then(() => process.exit(0)),
         (error: unknown) => {
           logger.error({ err: error }, 'error during shutdown');
-          process.exit(1);
+          return removeToken().then(() => process.exit(1));
         },
       );
   };

@@ -7,7 +7,11 @@ import {
 } from '@causeflow/events';
 import type { Context, Middleware } from 'koa';
 import { bearerToken, requireTenant } from '../auth.js';
-import { type EventPredicate, StreamConnection } from '../connection.js';
+import {
+  type EventPredicate,
+  StreamConnection,
+  type StreamConnectionShared,
+} from '../connection.js';
 import { StreamServerError, unauthorized } from '../errors.js';
 import { eventFrame } from '../hub.js';
 import type { Services } from '../services.js';
@@ -30,8 +34,11 @@ function queryValue(ctx: Context, name: string): string | undefined {
   return value;
 }
 
-/** Builds the predicate for `events=` and `incidentId=`; throws 400 on unknown names. */
-function parseFilters(ctx: Context): EventPredicate {
+/**
+ * Builds the predicate for `events=` and `incidentId=` (`undefined` when neither is given, so the
+ * hub writes without matching); throws 400 on unknown names.
+ */
+function parseFilters(ctx: Context): EventPredicate | undefined {
   const events = queryValue(ctx, 'events');
   let names: ((name: string) => boolean) | undefined;
   if (events !== undefined && events.trim() !== '') {
@@ -59,9 +66,10 @@ function parseFilters(ctx: Context): EventPredicate {
       'incidentId= must be an incident id like inc_…',
     );
   }
+  if (names === undefined && incidentId === undefined) return undefined;
+  if (incidentId === undefined) return (stored: StoredEvent) => names!(stored.event.event);
   return (stored: StoredEvent) => {
     if (names !== undefined && !names(stored.event.event)) return false;
-    if (incidentId === undefined) return true;
     const data = stored.event.data as { incidentId?: unknown };
     return data.incidentId === incidentId;
   };
@@ -167,7 +175,22 @@ async function replay(
  * { method: 'GET', path: '/v1/notifications/stream', handler: streamRoute(services) }
  */
 export function streamRoute(services: Services): Middleware {
-  const { config, hub, log, metrics, logger, now } = services;
+  const { config, hub, log, metrics, logger } = services;
+  // Made once: each connection keeps one reference instead of its own closures.
+  const shared: StreamConnectionShared = {
+    maxBufferedBytes: config.maxBufferedBytes,
+    compareCursors: (a, b) => log.compareCursors(a, b),
+    now: services.now,
+    logger,
+    onClose(closed, reason) {
+      hub.remove(closed);
+      metrics.disconnects.inc({ reason });
+      if (reason === 'slow_consumer') {
+        logger.warn({ tenantId: closed.tenantId }, 'stream closed: slow consumer');
+      }
+    },
+    onDelivered: (count) => metrics.eventsDelivered.inc(count),
+  };
   return async function stream(ctx) {
     if (services.isDraining()) {
       throw new StreamServerError(503, 'draining', 'the server is shutting down; reconnect', {
@@ -175,7 +198,7 @@ export function streamRoute(services: Services): Middleware {
       });
     }
     const { tenantId, expiresAtMs } = await authenticate(ctx, services);
-    const matches = parseFilters(ctx);
+    const filter = parseFilters(ctx);
     const lastEventId = lastEventIdOf(ctx);
     if (hub.count(tenantId) >= config.maxConnectionsPerTenant) {
       throw new StreamServerError(
@@ -189,22 +212,14 @@ export function streamRoute(services: Services): Middleware {
     }
 
     ctx.respond = false;
+    const { res } = ctx;
     const connection = new StreamConnection({
-      res: ctx.res,
+      res,
       tenantId,
-      matches,
-      maxBufferedBytes: config.maxBufferedBytes,
-      compareCursors: (a, b) => log.compareCursors(a, b),
+      filter,
       replaying: lastEventId !== undefined,
       expiresAtMs,
-      now,
-      logger,
-      onClose: (closed, reason) => {
-        hub.remove(closed);
-        metrics.disconnects.inc({ reason });
-        if (reason === 'slow_consumer') logger.warn({ tenantId }, 'stream closed: slow consumer');
-      },
-      onDelivered: (count) => metrics.eventsDelivered.inc(count),
+      shared,
     });
     // Register for live events before anything is read, so replay and live overlap, never gap.
     hub.add(connection);

@@ -167,3 +167,26 @@ describe('DOCS_DIR', () => {
     expect(loadConfig({ JWT_SECRET: SECRET, DOCS_DIR: 'off' }).docsDir).toBeUndefined();
   });
 });
+
+describe('REDIS_CLUSTER_NODES', () => {
+  it('parses a comma-separated list of host:port seed nodes', () => {
+    const config = loadConfig({
+      BUS: 'redis',
+      REDIS_CLUSTER_NODES: '127.0.0.1:7000, redis-b:7001',
+    });
+    expect(config.redisClusterNodes).toEqual([
+      { host: '127.0.0.1', port: 7000 },
+      { host: 'redis-b', port: 7001 },
+    ]);
+  });
+
+  it('is unset by default', () => {
+    expect(loadConfig({}).redisClusterNodes).toBeUndefined();
+  });
+
+  it('names the variable and the bad entry when an entry is not host:port', () => {
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000,nonsense' })).toThrow(
+      /REDIS_CLUSTER_NODES.*"nonsense" is not host:port/,
+    );
+  });
+});

@@ -31,6 +31,10 @@ export interface Config {
   readonly heartbeatMs: number;
   readonly bus: 'memory' | 'redis';
   readonly redisUrl: string;
+  /** Redis Cluster seed nodes (`REDIS_CLUSTER_NODES=host:port,…`); when set, `redisUrl` is unused. */
+  readonly redisClusterNodes:
+    | readonly { readonly host: string; readonly port: number }[]
+    | undefined;
   /** Events kept per tenant for replay. */
   readonly retention: number;
   readonly simulate: boolean;
@@ -76,6 +80,7 @@ export const CONFIG_DEFAULTS = {
   heartbeatMs: 30_000,
   bus: 'memory',
   redisUrl: 'redis://127.0.0.1:6379',
+  redisClusterNodes: undefined,
   retention: 10_000,
   simulate: false,
   corsOrigins: [],
@@ -148,6 +153,19 @@ function url(env: Env, name: string, protocols: readonly string[]): string | und
     throw invalid(name, `protocol must be one of ${protocols.join(', ')}`);
   }
   return raw;
+}
+
+function clusterNodes(env: Env): { host: string; port: number }[] | undefined {
+  const raw = read(env, 'REDIS_CLUSTER_NODES');
+  if (raw === undefined) return undefined;
+  return raw.split(',').map((entry) => {
+    const match = /^([^\s:]+):(\d{1,5})$/.exec(entry.trim());
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65_535) {
+      throw invalid('REDIS_CLUSTER_NODES', `"${entry.trim()}" is not host:port`);
+    }
+    return { host: match[1]!, port };
+  });
 }
 
 function publicKeyAlgorithm(pem: string): 'RS256' | 'ES256' {
@@ -270,6 +288,7 @@ export function loadConfig(env: Env = process.env): Config {
     }),
     bus,
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']) ?? CONFIG_DEFAULTS.redisUrl,
+    redisClusterNodes: clusterNodes(env),
     retention: integer(env, 'RETENTION', CONFIG_DEFAULTS.retention, { min: 1, max: 10_000_000 }),
     simulate: boolean(env, 'SIMULATE', devMode),
     corsOrigins,

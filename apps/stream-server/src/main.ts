@@ -18,6 +18,7 @@ async function createLog(config: Config, logger: Logger): Promise<EventLog> {
   if (config.bus === 'redis') {
     return bus.createRedisEventLog({
       url: config.redisUrl,
+      ...(config.redisClusterNodes && { cluster: { nodes: [...config.redisClusterNodes] } }),
       retention: config.retention,
       logger: busLogger,
     });

@@ -35,7 +35,7 @@ describe('loadConfig', () => {
       redisUrl: 'redis://127.0.0.1:6379',
       retention: 10_000,
       maxConnectionsPerTenant: 1000,
-      corsOrigins: [],
+      corsOrigins: ['http://127.0.0.1:5173', 'http://localhost:5173'],
       logLevel: 'info',
       devMode: true,
       simulate: true,
@@ -188,5 +188,21 @@ describe('REDIS_CLUSTER_NODES', () => {
     expect(() => loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000,nonsense' })).toThrow(
       /REDIS_CLUSTER_NODES.*"nonsense" is not host:port/,
     );
+  });
+});
+
+describe('CORS_ORIGINS defaults', () => {
+  it('allows the docs dev server in dev mode so its live page can connect', () => {
+    expect(loadConfig({}).corsOrigins).toEqual(['http://127.0.0.1:5173', 'http://localhost:5173']);
+  });
+
+  it('allows no origin by default when a JWT key is configured', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET }).corsOrigins).toEqual([]);
+  });
+
+  it('uses CORS_ORIGINS as given in dev mode too', () => {
+    expect(loadConfig({ CORS_ORIGINS: 'https://app.example.com' }).corsOrigins).toEqual([
+      'https://app.example.com',
+    ]);
   });
 });

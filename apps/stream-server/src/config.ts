@@ -155,6 +155,9 @@ function url(env: Env, name: string, protocols: readonly string[]): string | und
   return raw;
 }
 
+/** Origins allowed by default in dev mode: the docs site's dev server. */
+export const DEV_CORS_ORIGINS = ['http://127.0.0.1:5173', 'http://localhost:5173'] as const;
+
 function clusterNodes(env: Env): { host: string; port: number }[] | undefined {
   const raw = read(env, 'REDIS_CLUSTER_NODES');
   if (raw === undefined) return undefined;
@@ -250,7 +253,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
     throw invalid('LOG_LEVEL', `"${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
   }
-  const corsOrigins = (read(env, 'CORS_ORIGINS') ?? '')
+  // Dev mode lets the docs dev server (`pnpm run docs`) use the live page unless CORS_ORIGINS is set.
+  const corsOrigins = (read(env, 'CORS_ORIGINS') ?? (devMode ? DEV_CORS_ORIGINS.join(',') : ''))
     .split(',')
     .map((o) => o.trim())
     .filter(Boolean)

@@ -203,7 +203,10 @@ export function createApp(deps: AppDeps): StreamServerApp {
       const finished = (): void => {
         if (done) return;
         done = true;
-        const active = (state.sockets.get(socket) ?? 1) - 1;
+        const current = state.sockets.get(socket);
+        // The socket's 'close' (which forgets it) can fire before the response's: never re-add it.
+        if (current === undefined) return;
+        const active = current - 1;
         state.sockets.set(socket, active);
         if (state.closing && active === 0) socket.destroySoon();
       };

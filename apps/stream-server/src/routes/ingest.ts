@@ -49,7 +49,8 @@ export function ingestRoute(services: Services): Middleware {
         "the token's tenantId claim is not a valid tenant id",
       );
     }
-    if (ctx.request.type !== 'application/json') {
+    // Media types are case-insensitive (RFC 9110 §8.3.1); koa's `request.type` keeps the case sent.
+    if (ctx.request.type.toLowerCase() !== 'application/json') {
       throw new StreamServerError(
         415,
         'unsupported_media_type',

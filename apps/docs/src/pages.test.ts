@@ -3,6 +3,7 @@ import { loadSchemaSet } from '@causeflow/codegen';
 import { describe, expect, it } from 'vitest';
 import { docsModel } from './model.js';
 import {
+  changesSection,
   clientSnippet,
   EXAMPLE_CURSOR,
   exampleFrame,
@@ -169,5 +170,32 @@ describe('other pages', () => {
     const page = generateSite(model).files.get('reference/definitions.md')!;
     for (const name of Object.keys(model.defs)) expect(page).toContain(`## ${name} {#${name}}`);
     expect(page).toContain('## Envelope {#envelope}');
+  });
+});
+
+describe('version and changes section', () => {
+  const base = model.events[0]!;
+
+  it('says version 1 with no declared changes for an unchanged schema', () => {
+    const text = changesSection({ ...base, version: 1, changelog: [], deprecated: false });
+    expect(text).toContain('Schema version **1**.');
+    expect(text).toContain('No declared changes');
+  });
+
+  it('lists declared changes newest first with the breaking flag and note', () => {
+    const text = changesSection({
+      ...base,
+      version: 3,
+      deprecated: true,
+      changelog: [
+        { version: 2, date: '2026-01-01', breaking: false, note: 'added a | pipe' },
+        { version: 3, date: '2026-02-01', breaking: true, note: 'renamed title to summary' },
+      ],
+    });
+    expect(text).toContain('Deprecated');
+    const v3 = text.indexOf('| 3 | 2026-02-01 | yes | renamed title to summary |');
+    const v2 = text.indexOf('| 2 | 2026-01-01 | no | added a \\| pipe |');
+    expect(v3).toBeGreaterThan(-1);
+    expect(v2).toBeGreaterThan(v3);
   });
 });

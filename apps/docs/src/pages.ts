@@ -123,6 +123,34 @@ function relatedSection(model: DocsModel, event: EventModel): string {
 }
 
 /**
+ * The schema's version and its declared changes (`x-version`, `x-changelog`, `deprecated`), newest
+ * first, so consumers see what changed and how to migrate.
+ */
+export function changesSection(event: EventModel): string {
+  const lines = ['## Version and changes', ''];
+  if (event.deprecated) {
+    lines.push(
+      `::: warning Deprecated\n${code(event.name)} is deprecated and will be removed; see the notes below.\n:::`,
+      '',
+    );
+  }
+  lines.push(`Schema version **${event.version}**.`, '');
+  if (event.changelog.length === 0) {
+    lines.push(
+      `No declared changes: every change since the first version is compatible for consumers (checked by ${code('pnpm schemas:compat')}).`,
+    );
+    return lines.join('\n');
+  }
+  lines.push('| version | date | breaking | note |', '| --- | --- | --- | --- |');
+  for (const entry of [...event.changelog].reverse()) {
+    lines.push(
+      `| ${entry.version} | ${escapeText(entry.date)} | ${entry.breaking ? 'yes' : 'no'} | ${escapeText(entry.note).replace(/\|/g, '\\|')} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/**
  * The page of one event: description, field tables, examples, SSE frame, client snippet,
  * related events and the raw schema.
  */
@@ -173,6 +201,8 @@ export function renderEventPage(model: DocsModel, event: EventModel): string {
     fence('ts', clientSnippet(event)),
     '',
     relatedSection(model, event),
+    '',
+    changesSection(event),
     '',
     '## JSON Schema',
     '',

@@ -225,8 +225,8 @@ describe('auth', () => {
         const outcome = await attempt(attack.server, attack.present, endpoint);
         statuses.set(outcome.status, (statuses.get(outcome.status) ?? 0) + 1);
         if (outcome.accepted) accepted.push(`${attack.name} → ${endpoint} (${outcome.status})`);
-        // Headers over 16 KiB are refused by Node's HTTP parser (the server's clientError handler) before
-        // the app runs: a bare 400/431 without a JSON body. Counted apart, not as an unhelpful answer.
+        // Headers over 16 KiB are refused by Node's HTTP parser before the app runs; the server's
+        // clientError handler answers 431 (JSON body). Counted apart from the app's own refusals.
         else if (
           !outcome.usefulError &&
           outcome.status !== 431 &&

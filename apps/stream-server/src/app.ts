@@ -34,6 +34,25 @@ function isStreamUrl(url: string | undefined): boolean {
  * Sends what the middleware left in `ctx` when a stream request did not become a stream (an
  * error, as JSON from the error middleware), as Koa's own `respond` would for such a body.
  */
+/**
+ * The raw response to a request Node could not parse (no Koa context exists yet): 431 with
+ * `headers_too_large` when the headers exceed Node's limit, else 400 `bad_request`; JSON either way.
+ */
+function clientErrorResponse(code: string | undefined): string {
+  const [status, error] =
+    code === 'HPE_HEADER_OVERFLOW'
+      ? [
+          '431 Request Header Fields Too Large',
+          { code: 'headers_too_large', message: 'request headers exceed the server limit' },
+        ]
+      : ['400 Bad Request', { code: 'bad_request', message: 'malformed HTTP request' }];
+  const body = JSON.stringify({ error });
+  return (
+    `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+  );
+}
+
 function respondWithoutStream(ctx: Context): void {
   if (ctx.respond === false) return;
   const { res } = ctx;
@@ -213,9 +232,9 @@ export function createApp(deps: AppDeps): StreamServerApp {
       res.once('finish', finished);
       res.once('close', finished);
     });
-    server.on('clientError', (error, socket) => {
+    server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
       logger.debug({ err: error }, 'client error');
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      if (socket.writable) socket.end(clientErrorResponse(error.code));
       else socket.destroy();
     });
     return server;

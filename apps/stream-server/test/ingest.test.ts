@@ -68,6 +68,21 @@ describe('POST /v1/events', () => {
     expect(res.body).toEqual({ accepted: 2, ids: ['evt_producer_1', 'evt_producer_2'] });
   });
 
+  it('answers a retried batch with the same ids and stores it only once', async () => {
+    const events = [
+      { ...incidentCreated('ten_retry', 1), id: 'evt_retry_a' },
+      { ...userCreated('ten_retry'), id: 'evt_retry_b' },
+    ];
+    const token = await publisher('ten_retry');
+    const first = await post(events, { token });
+    const retry = await post(events, { token });
+    expect(first.status).toBe(202);
+    expect(retry.status).toBe(202);
+    expect(retry.body).toEqual(first.body);
+    expect(retry.body).toEqual({ accepted: 2, ids: ['evt_retry_a', 'evt_retry_b'] });
+    expect(await count('ten_retry')).toBe(2);
+  });
+
   it('lets a service token (no tenant) publish for any tenant', async () => {
     const res = await post([incidentCreated('ten_x1'), incidentCreated('ten_x2')], {
       token: await serviceToken(),

@@ -132,6 +132,106 @@ export function describeEventLogConformance(
       expect(received[0]!.cursor).toBe(stored!.cursor);
     });
 
+    it('appends a batch retried with the same ids only once: same cursors, no growth, one delivery', async () => {
+      const log = await open();
+      const received: StoredEvent[] = [];
+      log.subscribe((e) => received.push(e));
+      const batch = sampleEvents('ten_a', 3).map((e, i) => ({ ...e, id: `evt_retry_${i}` }));
+      const first = await log.append(batch);
+      // The producer did not see the reply (e.g. BusUnavailableError) and sends the batch again.
+      const again = await log.append(batch);
+      expect(again.map((e) => e.cursor)).toEqual(first.map((e) => e.cursor));
+      expect(again.map((e) => e.event)).toEqual(first.map((e) => e.event));
+      // A retry mixed with new events and another tenant stores only what is new.
+      const [fresh] = sampleEvents('ten_a', 1, 3);
+      const [otherTenant] = sampleEvents('ten_b', 1);
+      const mixed = await log.append([
+        batch[1],
+        fresh,
+        { ...otherTenant!, id: 'evt_retry_0' }, // same id, other tenant: its own event
+        batch[2],
+      ]);
+      expect(mixed[0]!.cursor).toBe(first[1]!.cursor);
+      expect(mixed[3]!.cursor).toBe(first[2]!.cursor);
+      expect(mixed[2]!.event.tenantId).toBe('ten_b');
+      const all = await readAll(log, 'ten_a');
+      expect(all.map((e) => e.cursor)).toEqual([...first, mixed[1]!].map((e) => e.cursor));
+      expect(ids(await readAll(log, 'ten_b'))).toEqual(['evt_retry_0']);
+      const [sentinel] = await log.append(sampleEvents('ten_c', 1));
+      await vi.waitFor(() => expect(ids(received)).toContain(sentinel!.event.id), WAIT);
+      expect(received.map((e) => e.cursor)).toEqual(
+        [...first, mixed[1]!, mixed[2]!, sentinel!].map((e) => e.cursor),
+      );
+    });
+
+    it('returns the stored event for a known id, even when the retry’s payload differs', async () => {
+      const log = await open();
+      const [original, altered] = sampleEvents('ten_a', 2);
+      const [stored] = await log.append([{ ...original!, id: 'evt_same' }]);
+      const [resolved] = await log.append([{ ...altered!, id: 'evt_same' }]);
+      expect(resolved).toEqual(stored);
+      expect(await readAll(log, 'ten_a')).toHaveLength(1);
+    });
+
+    it('resolves a repeated id inside one batch to its first occurrence', async () => {
+      const log = await open();
+      const received: StoredEvent[] = [];
+      log.subscribe((e) => received.push(e));
+      const [a, b, c] = sampleEvents('ten_a', 3);
+      const stored = await log.append([
+        { ...a!, id: 'evt_dup_a' },
+        { ...b!, id: 'evt_dup_b' },
+        { ...c!, id: 'evt_dup_a' },
+      ]);
+      expect(stored[2]).toEqual(stored[0]);
+      expect(stored[1]!.cursor).not.toBe(stored[0]!.cursor);
+      expect(ids(await readAll(log, 'ten_a'))).toEqual(['evt_dup_a', 'evt_dup_b']);
+      await vi.waitFor(() => expect(received).toHaveLength(2), WAIT);
+      expect(received.map((e) => e.cursor)).toEqual(stored.slice(0, 2).map((e) => e.cursor));
+    });
+
+    it('never de-duplicates events appended without an id', async () => {
+      const log = await open();
+      const batch = sampleEvents('ten_a', 2);
+      const first = await log.append(batch);
+      const again = await log.append(batch);
+      expect(new Set(ids([...first, ...again])).size).toBe(4);
+      expect(await readAll(log, 'ten_a')).toHaveLength(4);
+    });
+
+    it('appends an id again once its event was trimmed by retention (idempotence lasts the window)', async () => {
+      const log = await open(3);
+      const [old] = await log.append([{ ...sampleEvents('ten_a', 1)[0]!, id: 'evt_window' }]);
+      await log.append(sampleEvents('ten_a', 2, 1));
+      // Still retained: a retry resolves to it.
+      expect(
+        (await log.append([{ ...sampleEvents('ten_a', 1)[0]!, id: 'evt_window' }]))[0],
+      ).toEqual(old);
+      await log.append(sampleEvents('ten_a', 1, 3)); // trims evt_window
+      const [again] = await log.append([{ ...sampleEvents('ten_a', 1)[0]!, id: 'evt_window' }]);
+      expect(again!.cursor).not.toBe(old!.cursor);
+      expect(log.compareCursors(old!.cursor, again!.cursor)).toBeLessThan(0);
+      const retained = await readAll(log, 'ten_a');
+      expect(retained).toHaveLength(3);
+      expect(retained[2]!.cursor).toBe(again!.cursor);
+      // Now it is the retained one again.
+      const [retry] = await log.append([{ ...sampleEvents('ten_a', 1)[0]!, id: 'evt_window' }]);
+      expect(retry!.cursor).toBe(again!.cursor);
+    });
+
+    it('keeps de-duplicating by id when one batch overflows the retention', async () => {
+      const log = await open(2);
+      const batch = sampleEvents('ten_a', 4).map((e, i) => ({ ...e, id: `evt_over_${i}` }));
+      const stored = await log.append(batch);
+      expect(ids(await readAll(log, 'ten_a'))).toEqual(['evt_over_2', 'evt_over_3']);
+      // The retained ones resolve; the ones trimmed by the batch itself are appended anew.
+      const again = await log.append(batch.slice(2));
+      expect(again.map((e) => e.cursor)).toEqual(stored.slice(2).map((e) => e.cursor));
+      const [revived] = await log.append([batch[0]]);
+      expect(revived!.cursor).not.toBe(stored[0]!.cursor);
+      expect(ids(await readAll(log, 'ten_a'))).toEqual(['evt_over_3', 'evt_over_0']);
+    });
+
     it('appends nothing for an empty batch', async () => {
       const log = await open();
       expect(await log.append([])).toEqual([]);

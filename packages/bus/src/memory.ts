@@ -25,6 +25,8 @@ export interface MemoryEventLogOptions {
 /** One tenant's ring buffer: the last `retention` events, sequence numbers from 1. */
 interface TenantRing {
   readonly slots: StoredEvent[];
+  /** Event id -> its retained entry, in step with `slots` (an id leaves when its entry is trimmed). */
+  readonly byId: Map<string, StoredEvent>;
   /** Sequence number the next appended event gets. */
   next: number;
 }
@@ -43,7 +45,8 @@ function parseCursor(cursor: string): { epoch: string; position: number } | unde
 /**
  * The embedded event log: one process, a ring buffer of `retention` events per tenant.
  * Cursors are `<epoch>-<sequence>`; the epoch is random per instance, so a cursor from before a
- * restart is `unknown_cursor`. Append is O(batch), read O(limit), delivery synchronous.
+ * restart is `unknown_cursor`. Append is O(batch), read O(limit), delivery synchronous. Appends
+ * are idempotent by event `id` per tenant while the event is retained.
  * @example
  * const log = createMemoryEventLog({ retention: 1000 });
  * const [stored] = await log.append([event]);
@@ -65,20 +68,33 @@ export function createMemoryEventLog(options: MemoryEventLogOptions = {}): Event
       if (closed) throw new BusUnavailableError('the event log is closed');
       const prepared = prepareBatch(events);
       const stored: StoredEvent[] = new Array(prepared.length);
+      const fresh: StoredEvent[] = [];
       for (let i = 0; i < prepared.length; i++) {
         const event = Object.freeze(prepared[i]!);
         let ring = tenants.get(event.tenantId);
         if (!ring) {
-          ring = { slots: [], next: 1 };
+          ring = { slots: [], byId: new Map(), next: 1 };
           tenants.set(event.tenantId, ring);
+        }
+        // Idempotent by id: a retained event with this id (earlier, or earlier in this batch)
+        // stands in for it, and is not delivered again.
+        const existing = ring.byId.get(event.id);
+        if (existing) {
+          stored[i] = existing;
+          continue;
         }
         const seq = ring.next++;
         const entry: StoredEvent = Object.freeze({ cursor: `${epoch}-${seq}`, event });
         // Sequence s lives at (s - 1) % retention; the array grows by push until it is full.
-        ring.slots[(seq - 1) % retention] = entry;
+        const slot = (seq - 1) % retention;
+        const evicted = ring.slots[slot];
+        if (evicted) ring.byId.delete(evicted.event.id);
+        ring.slots[slot] = entry;
+        ring.byId.set(event.id, entry);
         stored[i] = entry;
+        fresh.push(entry);
       }
-      listeners.emit(stored);
+      listeners.emit(fresh);
       return stored;
     },
 

@@ -1,17 +1,24 @@
 /**
- * Lua scripts of the Redis Streams event log. Per tenant there are two keys sharing one cluster
- * hash tag: the stream `<prefix>{<tenant>}:events` (field `e` = event JSON) and the hash
- * `<prefix>{<tenant>}:meta` with `epoch` (written into cursors) and `trimmed` (id of the last
- * entry removed by retention).
+ * Lua scripts of the Redis Streams event log. Per tenant there are three keys sharing one cluster
+ * hash tag: the stream `<prefix>{<tenant>}:events` (field `e` = event JSON, `i` = event id), the
+ * hash `<prefix>{<tenant>}:meta` with `epoch` (written into cursors) and `trimmed` (id of the last
+ * entry removed by retention), and the hash `<prefix>{<tenant>}:ids` (event id -> stream id of
+ * every retained entry, for idempotent appends).
  */
 
 /**
  * Appends events of one or more tenants atomically and publishes one notification per tenant.
  * KEYS: optionally the tenant index first (a sorted set tenant -> ms of its newest entry, written
- * in the same step; ARGV[4] = '1' says it is there), then stream, meta per tenant. ARGV:
+ * in the same step; ARGV[4] = '1' says it is there), then stream, meta, ids per tenant. ARGV:
  * retention, candidate epoch, channel, index flag, then per tenant: tenantId, count, then `count`
- * event JSON strings. Returns, per tenant, epoch and the new ids. Notification:
- * {"t":tenant,"p":epoch,"v":id of the entry before the batch or "","i":[ids],"e":[events]}.
+ * pairs of event id and event JSON. Idempotent by event id: an id found in the ids hash (with its
+ * entry still in the stream) or earlier in the batch is not added again; it resolves to that
+ * entry. The ids hash is pruned of the entries trimmed by this append (read with one XRANGE of
+ * at most the number of new events before the XADDs): O(batch) per append, at most `retention`
+ * ids per tenant. Returns, per tenant: epoch, the stream id of every event of the batch, and for
+ * each one the JSON of the stored event it resolved to ('' when it was added now). Notification
+ * (only when something was added):
+ * {"t":tenant,"p":epoch,"v":id of the entry before the batch or "","i":[new ids],"e":[new events]}.
  * In a cluster the index lives in another slot: it is written by `INDEX_SCRIPT` instead.
  */
 export const APPEND_SCRIPT = `
@@ -23,10 +30,16 @@ if ARGV[4] == '1' then
   index = KEYS[1]
   first = 2
 end
+local function field(fields, name)
+  for j = 1, #fields, 2 do
+    if fields[j] == name then return fields[j + 1] end
+  end
+  return nil
+end
 local a = 5
 local out = {}
-for k = first, #KEYS, 2 do
-  local stream, meta = KEYS[k], KEYS[k + 1]
+for k = first, #KEYS, 3 do
+  local stream, meta, idkey = KEYS[k], KEYS[k + 1], KEYS[k + 2]
   local tenant, n = ARGV[a], tonumber(ARGV[a + 1])
   a = a + 2
   local epoch = redis.call('HGET', meta, 'epoch')
@@ -34,33 +47,87 @@ for k = first, #KEYS, 2 do
     epoch = candidate
     redis.call('HSET', meta, 'epoch', epoch)
   end
-  local prev = ''
-  local newest = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)[1]
-  if newest then prev = newest[1] end
-  -- Which entry will be the last one trimmed: an old one, or one of this batch.
-  local len = redis.call('XLEN', stream)
-  local drop = len + n - retention
-  local trimmed = nil
-  if drop > 0 and drop <= len then
-    local gone = redis.call('XRANGE', stream, '-', '+', 'COUNT', drop)
-    trimmed = gone[#gone][1]
-  end
-  local ids, events = {}, {}
+  -- Per batch position: stream id, JSON of the stored event it resolved to ('' = new). An id
+  -- seen earlier in the batch resolves to that occurrence (filled in after the XADDs).
+  local sids, jsons, seen, copyOf, given = {}, {}, {}, {}, {}
+  local fresh, freshIds, freshEvents = {}, {}, {}
   for i = 1, n do
-    ids[i] = redis.call('XADD', stream, 'MAXLEN', retention, '*', 'e', ARGV[a])
-    events[i] = ARGV[a]
-    a = a + 1
+    local eid, json = ARGV[a], ARGV[a + 1]
+    a = a + 2
+    if seen[eid] then
+      copyOf[i] = seen[eid]
+    else
+      seen[eid] = i
+      given[i] = json
+      local sid = redis.call('HGET', idkey, eid)
+      local entry = nil
+      if sid then entry = redis.call('XRANGE', stream, sid, sid)[1] end
+      local stored = entry and field(entry[2], 'e')
+      if stored then
+        sids[i] = sid
+        jsons[i] = stored
+      else
+        jsons[i] = ''
+        fresh[#fresh + 1] = i
+        freshIds[#freshIds + 1] = eid
+        freshEvents[#freshEvents + 1] = json
+      end
+    end
   end
-  if drop > len then trimmed = ids[drop - len] end
-  if trimmed then redis.call('HSET', meta, 'trimmed', trimmed) end
-  if index then
-    redis.call('ZADD', index, 'GT', string.match(ids[n], '^(%d+)'), tenant)
+  local m = #fresh
+  if m > 0 then
+    local prev = ''
+    local newest = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)[1]
+    if newest then prev = newest[1] end
+    -- The entries this append trims: drop their ids; remember the last one trimmed (an old
+    -- entry, or one of this batch).
+    local len = redis.call('XLEN', stream)
+    local drop = len + m - retention
+    local trimmed = nil
+    if drop > 0 then
+      local gone = redis.call('XRANGE', stream, '-', '+', 'COUNT', math.min(drop, len))
+      for g = 1, #gone do
+        local gid = field(gone[g][2], 'i')
+        if not gid then
+          local ok, decoded = pcall(cjson.decode, field(gone[g][2], 'e') or '')
+          if ok and type(decoded) == 'table' and type(decoded.id) == 'string' then
+            gid = decoded.id
+          end
+        end
+        if gid and redis.call('HGET', idkey, gid) == gone[g][1] then
+          redis.call('HDEL', idkey, gid)
+        end
+      end
+      if drop <= len then trimmed = gone[#gone][1] end
+    end
+    local ids = {}
+    for q = 1, m do
+      local sid = redis.call('XADD', stream, 'MAXLEN', retention, '*', 'e', freshEvents[q],
+        'i', freshIds[q])
+      ids[q] = sid
+      sids[fresh[q]] = sid
+      -- Events of this batch already trimmed by its own later events are not indexed.
+      if q > drop - len then redis.call('HSET', idkey, freshIds[q], sid) end
+    end
+    if drop > len then trimmed = ids[drop - len] end
+    if trimmed then redis.call('HSET', meta, 'trimmed', trimmed) end
+    if index then
+      redis.call('ZADD', index, 'GT', string.match(ids[m], '^(%d+)'), tenant)
+    end
+    redis.call('PUBLISH', channel, '{"t":' .. cjson.encode(tenant) .. ',"p":"' .. epoch ..
+      '","v":"' .. prev .. '","i":["' .. table.concat(ids, '","') .. '"],"e":[' ..
+      table.concat(freshEvents, ',') .. ']}')
   end
-  redis.call('PUBLISH', channel, '{"t":' .. cjson.encode(tenant) .. ',"p":"' .. epoch ..
-    '","v":"' .. prev .. '","i":["' .. table.concat(ids, '","') .. '"],"e":[' ..
-    table.concat(events, ',') .. ']}')
+  for i = 1, n do
+    local j = copyOf[i]
+    if j then
+      sids[i] = sids[j]
+      if jsons[j] == '' then jsons[i] = given[j] else jsons[i] = jsons[j] end
+    end
+  end
   out[#out + 1] = epoch
-  out[#out + 1] = ids
+  out[#out + 1] = sids
+  out[#out + 1] = jsons
 end
 return out
 `;

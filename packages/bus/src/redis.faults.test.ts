@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -25,6 +27,61 @@ if (!available) {
 }
 
 const WAIT = { timeout: 10_000, interval: 20 };
+
+/**
+ * A TCP proxy to Redis that, while `losing`, passes commands through but drops each connection
+ * as soon as Redis answers on it: the command is applied, its reply is lost (a crash after the
+ * write, as the producer sees it).
+ */
+class ReplyLosingProxy {
+  losing = false;
+  #server: Server | undefined;
+  readonly #sockets = new Set<Socket>();
+
+  constructor(
+    readonly port: number,
+    private readonly targetPort: number,
+  ) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async open(): Promise<void> {
+    const server = createServer((client) => {
+      const upstream = connect(this.targetPort, '127.0.0.1');
+      for (const s of [client, upstream]) {
+        this.#sockets.add(s);
+        s.on('close', () => this.#sockets.delete(s));
+        s.on('error', () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream);
+      upstream.on('data', (chunk: Buffer) => {
+        if (!this.losing) {
+          client.write(chunk);
+          return;
+        }
+        client.destroy();
+        upstream.destroy();
+      });
+      upstream.on('close', () => client.destroy());
+    });
+    server.listen(this.port, '127.0.0.1');
+    await once(server, 'listening');
+    this.#server = server;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.#sockets) s.destroy();
+    if (this.#server) {
+      this.#server.close();
+      await once(this.#server, 'close');
+    }
+  }
+}
 
 function recordingLogger(): BusLogger & { lines: string[] } {
   const lines: string[] = [];
@@ -109,6 +166,39 @@ describe.skipIf(!available)('Redis event log under faults (own redis-server)', (
     const after = await producer.append(sampleEvents('ten_a', 2));
     expect(after[0]!.cursor.split('.')[0]).not.toBe(first!.cursor.split('.')[0]);
     await vi.waitFor(() => expect(ids(received)).toEqual(ids([first!, ...after])), WAIT);
+  });
+
+  it('stores a batch once when the producer retries it after its reply was lost', async () => {
+    const redis = await server();
+    await redis.start();
+    const proxy = new ReplyLosingProxy(await freePort(), redis.port);
+    await proxy.open();
+    cleanups.push(() => proxy.close());
+    const producer = open(proxy.url);
+    const consumer = open(redis.url);
+    const received = collect(consumer);
+    await vi.waitFor(async () => expect(await producer.isReady()).toBe(true), WAIT);
+    await vi.waitFor(async () => expect(await consumer.isReady()).toBe(true), WAIT);
+    const batch = sampleEvents('ten_lost', 3).map((e, i) => ({ ...e, id: `evt_lost_${i}` }));
+
+    proxy.losing = true;
+    const error = await producer.append(batch).catch((e: unknown) => e);
+    proxy.losing = false;
+    expect(error).toBeInstanceOf(BusUnavailableError);
+    // The first attempt was applied although the producer could not know.
+    await vi.waitFor(() => expect(ids(received)).toEqual(batch.map((e) => e.id)), WAIT);
+
+    await vi.waitFor(async () => expect(await producer.isReady()).toBe(true), WAIT);
+    const retried = await producer.append(batch);
+    expect(ids(retried)).toEqual(batch.map((e) => e.id));
+    const read = await consumer.readAfter('ten_lost', null, 10);
+    expect(read.status === 'ok' && read.events.map((e) => e.cursor)).toEqual(
+      retried.map((e) => e.cursor),
+    );
+    // A later event is delivered right after the batch: nothing of the retry was delivered again.
+    const [next] = await producer.append(sampleEvents('ten_lost', 1, 3));
+    await vi.waitFor(() => expect(ids(received)).toContain(next!.event.id), WAIT);
+    expect(received.map((e) => e.cursor)).toEqual([...retried, next!].map((e) => e.cursor));
   });
 
   it('with persistence, delivers what was appended while a subscriber was cut off, once, in order', async () => {

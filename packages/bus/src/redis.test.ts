@@ -72,8 +72,13 @@ if (!reachable) {
         expect((await redis.keys(`${keyPrefix}*`)).sort()).toEqual([
           `${keyPrefix}tenants`,
           `${keyPrefix}{ten_a}:events`,
+          `${keyPrefix}{ten_a}:ids`,
           `${keyPrefix}{ten_a}:meta`,
         ]);
+        // The ids hash maps the event id to its stream id (idempotent appends).
+        expect(await redis.hgetall(`${keyPrefix}{ten_a}:ids`)).toEqual({
+          [stored!.event.id]: stored!.cursor.split('.')[1],
+        });
         // The tenant index holds the time (ms part of the stream id) of the tenant's newest append.
         expect(await redis.zscore(`${keyPrefix}tenants`, 'ten_a')).toBe(
           stored!.cursor.split('.')[1]!.split('-')[0],
@@ -84,6 +89,46 @@ if (!reachable) {
       } finally {
         redis.disconnect();
       }
+    });
+
+    it('keeps the ids hash in step with retention: trimmed entries leave it', async () => {
+      const keyPrefix = uniquePrefix();
+      const log = track(open({ keyPrefix, retention: 3 }));
+      await log.append(sampleEvents('ten_a', 2));
+      await log.append(sampleEvents('ten_a', 4, 2));
+      const stored = await log.append(sampleEvents('ten_a', 2, 6));
+      const redis = new Redis(REDIS_URL);
+      try {
+        const hash = await redis.hgetall(`${keyPrefix}{ten_a}:ids`);
+        const retained = await log.readAfter('ten_a', null, 10);
+        expect(retained.status).toBe('ok');
+        const events = retained.status === 'ok' ? retained.events : [];
+        expect(events).toHaveLength(3);
+        expect(hash).toEqual(
+          Object.fromEntries(events.map((e) => [e.event.id, e.cursor.split('.')[1]])),
+        );
+        expect(hash[stored[1]!.event.id]).toBe(stored[1]!.cursor.split('.')[1]);
+      } finally {
+        redis.disconnect();
+      }
+    });
+
+    it('appends an id again when the ids hash names an entry no longer in the stream', async () => {
+      // An id in the hash whose entry is gone (e.g. trimmed by hand) does not block the append.
+      const keyPrefix = uniquePrefix();
+      const log = track(open({ keyPrefix }));
+      const [event] = sampleEvents('ten_a', 1);
+      const [first] = await log.append([{ ...event!, id: 'evt_stale' }]);
+      const redis = new Redis(REDIS_URL);
+      try {
+        await redis.xtrim(`${keyPrefix}{ten_a}:events`, 'MAXLEN', 0);
+      } finally {
+        redis.disconnect();
+      }
+      const [again] = await log.append([{ ...event!, id: 'evt_stale' }]);
+      expect(again!.cursor).not.toBe(first!.cursor);
+      const read = await log.readAfter('ten_a', null, 10);
+      expect(read.status === 'ok' ? read.events.map((e) => e.cursor) : []).toEqual([again!.cursor]);
     });
 
     it('gives the same cursors on every instance, so a client can move between them', async () => {

@@ -82,6 +82,13 @@ interface Feed {
 }
 
 type RawEntry = [id: string, fields: string[]];
+/** Fills the results of one tenant's events (`indices` into the batch) from the append reply. */
+type Place = (
+  indices: readonly number[],
+  epoch: string,
+  ids: readonly string[],
+  resolved: readonly string[],
+) => void;
 type AppendReply = (string | string[])[];
 type ReadReply = [status: 'ok', epoch: string, entries: RawEntry[]] | [status: string];
 type CatchUpReply = [epoch: string, entries: RawEntry[]];
@@ -315,6 +322,11 @@ class RedisEventLog implements EventLog {
     return `${this.#prefix}{${tenantId}}:meta`;
   }
 
+  /** Hash event id -> stream id of the tenant's retained entries (idempotent appends). */
+  #idsKey(tenantId: string): string {
+    return `${this.#prefix}{${tenantId}}:ids`;
+  }
+
   /** Logs each outage once (ioredis reports every failed reconnect) and each recovery. */
   #watch(connection: Redis | Cluster, role: string): void {
     connection.on('error', (err: Error) => {
@@ -384,15 +396,21 @@ class RedisEventLog implements EventLog {
       else groups.set(tenantId, [i]);
     }
     const stored: StoredEvent[] = new Array(prepared.length);
-    const place = (indices: readonly number[], epoch: string, ids: readonly string[]) => {
+    // Per tenant the script answers epoch, the stream id of each event, and for each one the
+    // JSON of the stored event it resolved to ('' when added now; see APPEND_SCRIPT).
+    const place: Place = (indices, epoch, ids, resolved) => {
       indices.forEach((index, k) => {
-        stored[index] = { cursor: `${epoch}.${ids[k]}`, event: prepared[index]! };
+        const json = resolved[k];
+        stored[index] = {
+          cursor: `${epoch}.${ids[k]}`,
+          event: json ? (JSON.parse(json) as StoredEvent['event']) : prepared[index]!,
+        };
       });
     };
     const tenantArgs = (tenantId: string, indices: readonly number[]) => [
       tenantId,
       indices.length,
-      ...indices.map((i) => JSON.stringify(prepared[i])),
+      ...indices.flatMap((i) => [prepared[i]!.id, JSON.stringify(prepared[i])]),
     ];
     if (this.#nodes) {
       await this.#appendPerTenant(groups, tenantArgs, place, stored);
@@ -402,7 +420,7 @@ class RedisEventLog implements EventLog {
     const keys: string[] = [this.#indexKey];
     const args: (string | number)[] = [this.#retention, newEpoch(), this.#channel, '1'];
     for (const [tenantId, indices] of groups) {
-      keys.push(this.#streamKey(tenantId), this.#metaKey(tenantId));
+      keys.push(this.#streamKey(tenantId), this.#metaKey(tenantId), this.#idsKey(tenantId));
       args.push(...tenantArgs(tenantId, indices));
     }
     let reply: AppendReply;
@@ -413,7 +431,12 @@ class RedisEventLog implements EventLog {
     }
     let g = 0;
     for (const indices of groups.values()) {
-      place(indices, reply[g * 2] as string, reply[g * 2 + 1] as string[]);
+      place(
+        indices,
+        reply[g * 3] as string,
+        reply[g * 3 + 1] as string[],
+        reply[g * 3 + 2] as string[],
+      );
       g++;
     }
     return stored;
@@ -427,7 +450,7 @@ class RedisEventLog implements EventLog {
   async #appendPerTenant(
     groups: ReadonlyMap<string, number[]>,
     tenantArgs: (tenantId: string, indices: readonly number[]) => (string | number)[],
-    place: (indices: readonly number[], epoch: string, ids: readonly string[]) => void,
+    place: Place,
     stored: readonly StoredEvent[],
   ): Promise<void> {
     const tenants = [...groups.keys()];
@@ -441,9 +464,10 @@ class RedisEventLog implements EventLog {
     const results = await Promise.allSettled(
       tenants.map((tenantId) =>
         this.#client.causeflowAppend(
-          2,
+          3,
           this.#streamKey(tenantId),
           this.#metaKey(tenantId),
+          this.#idsKey(tenantId),
           this.#retention,
           epoch,
           this.#channel,
@@ -459,7 +483,8 @@ class RedisEventLog implements EventLog {
       const tenantId = tenants[t]!;
       if (result.status === 'fulfilled') {
         storedTenants.push(tenantId);
-        place(groups.get(tenantId)!, result.value[0] as string, result.value[1] as string[]);
+        const [tenantEpoch, ids, resolved] = result.value as [string, string[], string[]];
+        place(groups.get(tenantId)!, tenantEpoch, ids, resolved);
       } else {
         failedTenants.push(tenantId);
         failure ??= result.reason;

@@ -33,6 +33,9 @@ export interface EventLog {
   /**
    * Validates every envelope, then appends them all or none. Assigns `id` when absent.
    * Order within a tenant is the order of the array (and of successive appends).
+   * Idempotent by `id` per tenant while the event is retained: an event whose id is already
+   * stored (or repeated earlier in the batch) is not appended or delivered again; the stored
+   * event (same cursor) is returned in its place. Events without an id are never de-duplicated.
    * Throws `BatchValidationError` (nothing appended) or `BusUnavailableError`.
    */
   append(events: readonly unknown[]): Promise<StoredEvent[]>;

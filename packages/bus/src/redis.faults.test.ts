@@ -1,6 +1,4 @@
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -27,61 +25,6 @@ if (!available) {
 }
 
 const WAIT = { timeout: 10_000, interval: 20 };
-
-/**
- * A TCP proxy to Redis that, while `losing`, passes commands through but drops each connection
- * as soon as Redis answers on it: the command is applied, its reply is lost (a crash after the
- * write, as the producer sees it).
- */
-class ReplyLosingProxy {
-  losing = false;
-  #server: Server | undefined;
-  readonly #sockets = new Set<Socket>();
-
-  constructor(
-    readonly port: number,
-    private readonly targetPort: number,
-  ) {}
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async open(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = connect(this.targetPort, '127.0.0.1');
-      for (const s of [client, upstream]) {
-        this.#sockets.add(s);
-        s.on('close', () => this.#sockets.delete(s));
-        s.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream);
-      upstream.on('data', (chunk: Buffer) => {
-        if (!this.losing) {
-          client.write(chunk);
-          return;
-        }
-        client.destroy();
-        upstream.destroy();
-      });
-      upstream.on('close', () => client.destroy());
-    });
-    server.listen(this.port, '127.0.0.1');
-    await once(server, 'listening');
-    this.#server = server;
-  }
-
-  async close(): Promise<void> {
-    for (const s of this.#sockets) s.destroy();
-    if (this.#server) {
-      this.#server.close();
-      await once(this.#server, 'close');
-    }
-  }
-}
 
 function recordingLogger(): BusLogger & { lines: string[] } {
   const lines: string[] = [];
@@ -171,9 +114,9 @@ describe.skipIf(!available)('Redis event log under faults (own redis-server)', (
   it('stores a batch once when the producer retries it after its reply was lost', async () => {
     const redis = await server();
     await redis.start();
-    const proxy = new ReplyLosingProxy(await freePort(), redis.port);
+    const proxy = new CuttableProxy(await freePort(), redis.port);
     await proxy.open();
-    cleanups.push(() => proxy.close());
+    cleanups.push(() => proxy.cut());
     const producer = open(proxy.url);
     const consumer = open(redis.url);
     const received = collect(consumer);

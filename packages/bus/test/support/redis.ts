@@ -115,8 +115,13 @@ export class RedisProcess {
   }
 }
 
-/** A TCP proxy in front of Redis whose link can be cut and restored, on a fixed port. */
+/**
+ * A TCP proxy in front of Redis whose link can be cut and restored, on a fixed port. While
+ * `losing`, it passes commands through but drops each connection as soon as Redis answers on it:
+ * the command is applied, its reply is lost (a crash after the write, as the producer sees it).
+ */
 export class CuttableProxy {
+  losing = false;
   #server: Server | undefined;
   readonly #sockets = new Set<Socket>();
 
@@ -141,7 +146,15 @@ export class CuttableProxy {
         });
       }
       client.pipe(upstream);
-      upstream.pipe(client);
+      upstream.on('data', (chunk: Buffer) => {
+        if (!this.losing) {
+          client.write(chunk);
+          return;
+        }
+        client.destroy();
+        upstream.destroy();
+      });
+      upstream.on('end', () => client.end());
     });
     server.listen(this.port, '127.0.0.1');
     await once(server, 'listening');

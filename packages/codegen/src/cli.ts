@@ -36,16 +36,20 @@ async function main(): Promise<void> {
   const outDir = resolve(values.out);
   process.exitCode = await run(schemasDir, outDir, values.check);
   if (!values.watch) return;
-  process.stdout.write(`watching ${relative(repoRoot, schemasDir)} for changes…\n`);
   let timer: NodeJS.Timeout | undefined;
-  watch(schemasDir, { recursive: true }, (_event, file) => {
+  const onChange = (folder: string) => (_event: string, file: string | null) => {
     if (!file?.endsWith('.json')) return;
     clearTimeout(timer);
     timer = setTimeout(() => {
-      process.stdout.write(`\n${file} changed\n`);
+      process.stdout.write(`\n${folder}${file} changed\n`);
       void run(schemasDir, outDir, false);
     }, 100);
-  });
+  };
+  // Two plain watchers, set up synchronously: Node 20's recursive watch on Linux walks the tree
+  // asynchronously, so an edit made right after start-up could be missed.
+  watch(schemasDir, onChange(''));
+  watch(join(schemasDir, 'events'), onChange('events/'));
+  process.stdout.write(`watching ${relative(repoRoot, schemasDir)} for changes…\n`);
 }
 
 main().catch((error: unknown) => {

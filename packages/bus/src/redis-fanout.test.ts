@@ -9,6 +9,7 @@ import {
 } from '../test/support/redis.js';
 import { sampleEvents } from './conformance.js';
 import { compareStreamIds, formatStreamCursor } from './cursor.js';
+import type { CorruptSource } from './redis-codec.js';
 import { type CatchUpPage, type FanoutSource, RedisFanout } from './redis-fanout.js';
 import type { BusLogger, StoredEvent } from './types.js';
 
@@ -103,6 +104,7 @@ describe.skipIf(!reachable)('RedisFanout on its own (fake source, real pub/sub)'
     const source = new FakeSource();
     const received: StoredEvent[] = [];
     const logger = recordingLogger();
+    const corrupt: CorruptSource[] = [];
     const subscribers: Redis[] = [];
     const fanout = new RedisFanout({
       subscribers: {
@@ -121,6 +123,7 @@ describe.skipIf(!reachable)('RedisFanout on its own (fake source, real pub/sub)'
       source,
       deliver: (batch) => received.push(...batch),
       logger,
+      onCorrupt: (where) => corrupt.push(where),
       catchUpPage: options.catchUpPage,
     });
     const publisher = new Redis(REDIS_URL);
@@ -132,7 +135,7 @@ describe.skipIf(!reachable)('RedisFanout on its own (fake source, real pub/sub)'
     await fanout.waitSubscribed(5_000);
     expect(fanout.subscribedNow).toBe(true);
     const publish = (note: string) => publisher.publish(channel, note);
-    return { fanout, source, received, logger, subscribers, publish };
+    return { fanout, source, received, logger, corrupt, subscribers, publish };
   }
 
   const cursors = (events: readonly StoredEvent[]) => events.map((e) => e.cursor);
@@ -244,6 +247,56 @@ describe.skipIf(!reachable)('RedisFanout on its own (fake source, real pub/sub)'
     ] as const) {
       expect(cursors(received.filter((e) => e.event.tenantId === tenant))).toEqual(cursors(want));
     }
+  });
+
+  it('logs and skips malformed notifications, never throwing, and keeps delivering', async () => {
+    const { source, received, publish, logger, corrupt } = await setup();
+    const [event] = sampleEvents('ten_a', 1);
+    const valid = { t: 'ten_a', p: 'ep1', v: '', i: ['5-1'], e: [{ ...event, id: 'evt_x' }] };
+    const malformed = [
+      '{"t":"ten_x"}',
+      'not json',
+      'null',
+      '[]',
+      '"a string"',
+      JSON.stringify({ ...valid, t: 7 }),
+      JSON.stringify({ ...valid, p: ['ep1'] }),
+      JSON.stringify({ ...valid, v: 'x' }),
+      JSON.stringify({ ...valid, i: 'not-a-list' }),
+      JSON.stringify({ ...valid, i: [] }),
+      JSON.stringify({ ...valid, i: ['five'] }),
+      JSON.stringify({ ...valid, e: [] }),
+      JSON.stringify({ ...valid, e: 'x' }),
+    ];
+    for (const message of malformed) await publish(message);
+    const good = source.add('ten_a', 2);
+    await publish(good.note);
+    await vi.waitFor(() => expect(cursors(received)).toEqual(cursors(good.stored)), WAIT);
+    expect(logger.lines.filter((l) => l === 'malformed notification skipped')).toHaveLength(
+      malformed.length,
+    );
+    expect(corrupt).toEqual(malformed.map(() => 'notification'));
+    expect(logger.lines).not.toContain('redis notification handling failed; skipped');
+  });
+
+  it('skips an unreadable event inside a notification and delivers the others, in order', async () => {
+    const { source, received, publish, logger, corrupt } = await setup();
+    const first = source.add('ten_a', 3);
+    const note = JSON.parse(first.note) as { e: Record<string, unknown>[] };
+    // One event of the batch is not a valid envelope, one belongs to another tenant.
+    note.e[0] = { ...note.e[0], data: { severity: 'apocalyptic' } };
+    note.e[2] = { ...note.e[2], tenantId: 'ten_other' };
+    await publish(JSON.stringify(note));
+    const next = source.add('ten_a', 1);
+    await publish(next.note);
+    await vi.waitFor(() => expect(received).toHaveLength(2), WAIT);
+    expect(cursors(received)).toEqual(cursors([first.stored[1]!, ...next.stored]));
+    // The skipped events' ids still count as delivered: the next notification follows on.
+    expect(source.reads).toEqual([]);
+    expect(corrupt).toEqual(['entry', 'entry']);
+    expect(
+      logger.lines.filter((l) => l === 'unreadable event in a notification skipped'),
+    ).toHaveLength(2);
   });
 
   it('delivers nothing once closed', async () => {

@@ -8,7 +8,12 @@
  */
 import type { Redis } from 'ioredis';
 import { compareStreamIds, formatStreamCursor, streamIdMs } from './cursor.js';
-import { type Notification, parseNotification } from './redis-codec.js';
+import {
+  type CodecReporter,
+  type CorruptSource,
+  type Notification,
+  parseNotification,
+} from './redis-codec.js';
 import { OutageReporter, quit, type SubscriberSource } from './redis-connection.js';
 import type { BusLogger, StoredEvent } from './types.js';
 
@@ -52,6 +57,8 @@ export interface RedisFanoutOptions {
   /** Receives each batch to deliver, in per-tenant order. */
   readonly deliver: (batch: readonly StoredEvent[]) => void;
   readonly logger?: BusLogger;
+  /** Called for each malformed notification or unreadable event in one (skipped). */
+  readonly onCorrupt?: (source: CorruptSource) => void;
   /** Entries per catch-up read (default 500). */
   readonly catchUpPage?: number;
 }
@@ -100,11 +107,12 @@ function hold(feed: Feed, note: Notification): void {
   }
 }
 
-/** The events of `note` from index `from` on, as stored events. */
+/** The events of `note` from index `from` on, as stored events (unreadable ones left out). */
 function storedOf(note: Notification, from: number): StoredEvent[] {
   const batch: StoredEvent[] = [];
   for (let k = from; k < note.i.length; k++) {
-    batch.push({ cursor: formatStreamCursor(note.p, note.i[k]!), event: note.e[k]! });
+    const event = note.e[k];
+    if (event) batch.push({ cursor: formatStreamCursor(note.p, note.i[k]!), event });
   }
   return batch;
 }
@@ -116,6 +124,7 @@ function storedOf(note: Notification, from: number): StoredEvent[] {
 export class RedisFanout {
   readonly #options: RedisFanoutOptions;
   readonly #logger: BusLogger | undefined;
+  readonly #report: CodecReporter;
   readonly #outages: OutageReporter;
   readonly #page: number;
   /** The current subscriber connection (replaced when cluster mode moves to another node). */
@@ -140,6 +149,7 @@ export class RedisFanout {
   constructor(options: RedisFanoutOptions) {
     this.#options = options;
     this.#logger = options.logger;
+    this.#report = { logger: options.logger, onCorrupt: options.onCorrupt };
     this.#page = options.catchUpPage ?? CATCH_UP_PAGE;
     this.#outages = new OutageReporter('subscriber', options.logger, () => this.#closed);
     this.#subscribed = new Promise((resolve) => {
@@ -157,8 +167,12 @@ export class RedisFanout {
       if (this.#subscriber === subscriber) this.#subscribedNow = false;
     });
     subscriber.on('message', (channel: string, message: string) => {
-      if (channel === this.#options.channel && this.#subscriber === subscriber) {
+      if (channel !== this.#options.channel || this.#subscriber !== subscriber) return;
+      try {
         this.#onNotification(message);
+      } catch (err) {
+        // Never thrown into ioredis (it would crash the process): report and go on.
+        this.#logger?.error({ err }, 'redis notification handling failed; skipped');
       }
     });
     // ioredis gave up on this connection (cluster mode: this node): open the next one.
@@ -300,7 +314,7 @@ export class RedisFanout {
   }
 
   #onNotification(message: string): void {
-    const note = parseNotification(message, this.#logger);
+    const note = parseNotification(message, this.#report);
     if (!note) return;
     const newest = note.i[note.i.length - 1];
     if (newest) this.#watermarkMs = Math.max(this.#watermarkMs, streamIdMs(newest));

@@ -8,7 +8,13 @@ import { normalizeLimit, type PreparedEvent } from './batch.js';
 import { formatStreamCursor, parseStreamCursor, TRIMMED, UNKNOWN } from './cursor.js';
 import { BusError, BusUnavailableError, PartialAppendError } from './errors.js';
 import { newEpoch } from './id.js';
-import { decodeEntries, type RawEntry } from './redis-codec.js';
+import {
+  type CodecReporter,
+  type CorruptSource,
+  checkStoredEvent,
+  decodeEntries,
+  type RawEntry,
+} from './redis-codec.js';
 import { OutageReporter, quit, type RedisEndpoint } from './redis-connection.js';
 import type { CatchUpPage, FanoutSource } from './redis-fanout.js';
 import { APPEND_SCRIPT, CATCH_UP_SCRIPT, INDEX_SCRIPT, READ_SCRIPT } from './redis-scripts.js';
@@ -50,6 +56,8 @@ export interface RedisLogOptions {
   /** Events kept per tenant (checked by the caller). */
   readonly retention: number;
   readonly logger?: BusLogger;
+  /** Called for each unreadable entry read back (skipped). */
+  readonly onCorrupt?: (source: CorruptSource) => void;
   /** How long the first command waits for the initial connection (ms). */
   readonly connectTimeoutMs: number;
 }
@@ -96,7 +104,7 @@ export class RedisLog implements FanoutSource {
   readonly #client: Client;
   readonly #cluster: boolean;
   readonly #retention: number;
-  readonly #logger: BusLogger | undefined;
+  readonly #report: CodecReporter;
   readonly #connectTimeoutMs: number;
   readonly #createdAt = performance.now();
   #everReady = false;
@@ -107,7 +115,7 @@ export class RedisLog implements FanoutSource {
   constructor(options: RedisLogOptions) {
     this.keys = new RedisKeys(options.keyPrefix);
     this.#retention = options.retention;
-    this.#logger = options.logger;
+    this.#report = { logger: options.logger, onCorrupt: options.onCorrupt };
     this.#connectTimeoutMs = options.connectTimeoutMs;
     this.#cluster = options.endpoint.nodes !== undefined;
     const client = options.endpoint.openCommands() as Client;
@@ -181,11 +189,8 @@ export class RedisLog implements FanoutSource {
     // JSON of the stored event it resolved to ('' when added now; see APPEND_SCRIPT).
     const place: Place = (indices, epoch, ids, resolved) => {
       indices.forEach((index, k) => {
-        const json = resolved[k];
-        stored[index] = {
-          cursor: formatStreamCursor(epoch, ids[k]!),
-          event: json ? (JSON.parse(json) as StoredEvent['event']) : prepared[index]!,
-        };
+        const event = this.#resolvedEvent(resolved[k], prepared[index]!, ids[k]!);
+        stored[index] = { cursor: formatStreamCursor(epoch, ids[k]!), event };
       });
     };
     const tenantArgs = (tenantId: string, indices: readonly number[]) => [
@@ -215,6 +220,29 @@ export class RedisLog implements FanoutSource {
       place(indices, reply[at] as string, reply[at + 1] as string[], reply[at + 2] as string[]);
     }
     return stored;
+  }
+
+  /**
+   * The event an appended one resolved to: itself when added now (`json` empty), else the stored
+   * event with its id, read back and checked (an unreadable one is reported and the given event
+   * stands in for it).
+   */
+  #resolvedEvent(json: string | undefined, given: PreparedEvent, id: string): PreparedEvent {
+    if (!json) return given;
+    let value: unknown;
+    try {
+      value = JSON.parse(json);
+    } catch {
+      value = undefined;
+    }
+    const checked = checkStoredEvent(value, given.tenantId);
+    if (typeof checked !== 'string') return checked;
+    this.#report.logger?.warn(
+      { problem: checked, tenantId: given.tenantId, id },
+      'unreadable stored event of a repeated id; answering the given event',
+    );
+    this.#report.onCorrupt?.('entry');
+    return given;
   }
 
   /**
@@ -304,7 +332,7 @@ export class RedisLog implements FanoutSource {
     if (reply[0] === 'unknown_cursor') return UNKNOWN;
     if (reply[0] === 'cursor_trimmed') return TRIMMED;
     const [, replyEpoch, entries] = reply as [string, string, RawEntry[]];
-    return { status: 'ok', events: decodeEntries(tenantId, replyEpoch, entries, this.#logger) };
+    return { status: 'ok', events: decodeEntries(tenantId, replyEpoch, entries, this.#report) };
   }
 
   /** See `FanoutSource.readAfterId`. Throws (any error) when Redis cannot be reached. */
@@ -323,7 +351,7 @@ export class RedisLog implements FanoutSource {
     );
     return {
       epoch: current,
-      events: decodeEntries(tenantId, current, entries, this.#logger),
+      events: decodeEntries(tenantId, current, entries, this.#report),
       lastId: entries.length > 0 ? entries[entries.length - 1]![0] : '',
       read: entries.length,
     };

@@ -8,6 +8,7 @@ import { prepareBatch } from './batch.js';
 import { compareStreamCursors } from './cursor.js';
 import { BusUnavailableError } from './errors.js';
 import { ListenerRegistry } from './listeners.js';
+import type { CorruptSource } from './redis-codec.js';
 import { type RedisClusterConfig, resolveEndpoint } from './redis-connection.js';
 import { RedisFanout } from './redis-fanout.js';
 import { RedisLog } from './redis-log.js';
@@ -21,6 +22,7 @@ import type {
   Unsubscribe,
 } from './types.js';
 
+export type { CorruptSource } from './redis-codec.js';
 export type { RedisClusterConfig, RedisClusterNode } from './redis-connection.js';
 
 /** Options of `createRedisEventLog`. */
@@ -42,6 +44,12 @@ export interface RedisEventLogOptions {
   readonly logger?: BusLogger;
   /** How long the first append or read waits for the initial connection (ms, default 5000). */
   readonly connectTimeoutMs?: number;
+  /**
+   * Called once per unreadable thing read back from Redis and skipped (also logged as a warning):
+   * a malformed notification (`'notification'`), or a stream entry / event that is not JSON, not
+   * a valid event, without an id or of another tenant (`'entry'`). E.g. to count it in a metric.
+   */
+  readonly onCorrupt?: (source: CorruptSource) => void;
 }
 
 /**
@@ -77,6 +85,7 @@ class RedisEventLog implements EventLog {
       keyPrefix: options.keyPrefix ?? 'causeflow:',
       retention,
       logger: options.logger,
+      onCorrupt: options.onCorrupt,
       connectTimeoutMs: this.#connectTimeoutMs,
     });
     this.#fanout = new RedisFanout({
@@ -85,6 +94,7 @@ class RedisEventLog implements EventLog {
       source: this.#log,
       deliver: (batch) => this.#listeners.emit(batch),
       logger: options.logger,
+      onCorrupt: options.onCorrupt,
     });
     this.#fanout.start();
   }

@@ -1,5 +1,5 @@
 /** @causeflow/bus — the event log interface and its implementations. */
 export * from './errors.js';
 export { createMemoryEventLog, type MemoryEventLogOptions } from './memory.js';
-export { createRedisEventLog, type RedisEventLogOptions } from './redis.js';
+export { type CorruptSource, createRedisEventLog, type RedisEventLogOptions } from './redis.js';
 export type * from './types.js';

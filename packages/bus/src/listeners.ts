@@ -12,11 +12,6 @@ export class ListenerRegistry {
 
   constructor(private readonly logger?: BusLogger) {}
 
-  /** Number of active listeners. */
-  get size(): number {
-    return this.#listeners.length;
-  }
-
   /** Adds a listener; the returned function removes it (idempotent). */
   add(listener: EventListener): Unsubscribe {
     // A wrapper per subscription, so the same function subscribed twice is two subscriptions.

@@ -1,8 +1,15 @@
-import { MAX_READ_LIMIT, normalizeLimit, prepareBatch } from './batch.js';
-import { compareParsed } from './cursor.js';
+import { MAX_READ_LIMIT, normalizeLimit, type PreparedEvent, prepareBatch } from './batch.js';
+import {
+  compareSequenceCursors,
+  formatSequenceCursor,
+  parseSequenceCursor,
+  SEQUENCE_EPOCH_PATTERN,
+  UNKNOWN,
+} from './cursor.js';
 import { BusError, BusUnavailableError } from './errors.js';
 import { newEpoch } from './id.js';
 import { ListenerRegistry } from './listeners.js';
+import { readStart, resolveRetention } from './retention.js';
 import type {
   BusLogger,
   EventListener,
@@ -31,15 +38,54 @@ interface TenantRing {
   next: number;
 }
 
-const EPOCH_PATTERN = /^[A-Za-z0-9_]{1,64}$/;
-const CURSOR_PATTERN = /^([A-Za-z0-9_]{1,64})-([1-9][0-9]{0,14})$/;
-const UNKNOWN: ReadResult = Object.freeze({ status: 'unknown_cursor' });
-const TRIMMED: ReadResult = Object.freeze({ status: 'cursor_trimmed' });
+/**
+ * Stores one event in its tenant's ring (O(1)), or returns the retained event with its id
+ * (idempotent appends). `fresh` says whether it was stored now.
+ */
+function storeInRing(
+  ring: TenantRing,
+  event: PreparedEvent,
+  epoch: string,
+  retention: number,
+): { entry: StoredEvent; fresh: boolean } {
+  const existing = ring.byId.get(event.id);
+  if (existing) return { entry: existing, fresh: false };
+  const seq = ring.next++;
+  const entry: StoredEvent = Object.freeze({ cursor: formatSequenceCursor(epoch, seq), event });
+  // Sequence s lives at (s - 1) % retention; the array grows by push until it is full.
+  const slot = (seq - 1) % retention;
+  const evicted = ring.slots[slot];
+  if (evicted) ring.byId.delete(evicted.event.id);
+  ring.slots[slot] = entry;
+  ring.byId.set(event.id, entry);
+  return { entry, fresh: true };
+}
 
-function parseCursor(cursor: string): { epoch: string; position: number } | undefined {
-  const match = CURSOR_PATTERN.exec(cursor);
-  if (!match) return undefined;
-  return { epoch: match[1]!, position: Number(match[2]) };
+/**
+ * Reads a ring after a cursor: the events are found by offset into the ring, so a read costs
+ * O(limit), whatever the retention.
+ */
+function readRing(
+  ring: TenantRing | undefined,
+  epoch: string,
+  retention: number,
+  cursor: string | null,
+  limit: number,
+): ReadResult {
+  const newest = ring ? ring.next - 1 : 0;
+  const oldest = newest - (ring ? ring.slots.length : 0) + 1;
+  let after = oldest - 1;
+  if (cursor !== null) {
+    const parsed = parseSequenceCursor(cursor);
+    if (!parsed || parsed.epoch !== epoch) return UNKNOWN;
+    const start = readStart(parsed.position, oldest, newest);
+    if (typeof start !== 'number') return start;
+    after = start;
+  }
+  const count = Math.min(normalizeLimit(limit), newest - after, MAX_READ_LIMIT);
+  const events: StoredEvent[] = new Array(count);
+  for (let k = 0; k < count; k++) events[k] = ring!.slots[(after + k) % retention]!;
+  return { status: 'ok', events };
 }
 
 /**
@@ -53,12 +99,11 @@ function parseCursor(cursor: string): { epoch: string; position: number } | unde
  * const page = await log.readAfter(event.tenantId, null, 100);
  */
 export function createMemoryEventLog(options: MemoryEventLogOptions = {}): EventLog {
-  const retention = options.retention ?? 10_000;
-  if (!Number.isSafeInteger(retention) || retention < 1) {
-    throw new BusError(`retention must be a positive integer, got ${String(retention)}`);
-  }
+  const retention = resolveRetention(options.retention);
   const epoch = options.epoch ?? newEpoch();
-  if (!EPOCH_PATTERN.test(epoch)) throw new BusError(`epoch must match ${EPOCH_PATTERN}`);
+  if (!SEQUENCE_EPOCH_PATTERN.test(epoch)) {
+    throw new BusError(`epoch must match ${SEQUENCE_EPOCH_PATTERN}`);
+  }
   const tenants = new Map<string, TenantRing>();
   const listeners = new ListenerRegistry(options.logger);
   let closed = false;
@@ -78,21 +123,9 @@ export function createMemoryEventLog(options: MemoryEventLogOptions = {}): Event
         }
         // Idempotent by id: a retained event with this id (earlier, or earlier in this batch)
         // stands in for it, and is not delivered again.
-        const existing = ring.byId.get(event.id);
-        if (existing) {
-          stored[i] = existing;
-          continue;
-        }
-        const seq = ring.next++;
-        const entry: StoredEvent = Object.freeze({ cursor: `${epoch}-${seq}`, event });
-        // Sequence s lives at (s - 1) % retention; the array grows by push until it is full.
-        const slot = (seq - 1) % retention;
-        const evicted = ring.slots[slot];
-        if (evicted) ring.byId.delete(evicted.event.id);
-        ring.slots[slot] = entry;
-        ring.byId.set(event.id, entry);
-        stored[i] = entry;
-        fresh.push(entry);
+        const result = storeInRing(ring, event, epoch, retention);
+        stored[i] = result.entry;
+        if (result.fresh) fresh.push(result.entry);
       }
       listeners.emit(fresh);
       return stored;
@@ -100,21 +133,7 @@ export function createMemoryEventLog(options: MemoryEventLogOptions = {}): Event
 
     async readAfter(tenantId: string, cursor: string | null, limit: number): Promise<ReadResult> {
       if (closed) throw new BusUnavailableError('the event log is closed');
-      const ring = tenants.get(tenantId);
-      const newest = ring ? ring.next - 1 : 0;
-      const oldest = newest - (ring ? ring.slots.length : 0) + 1;
-      let after = oldest - 1;
-      if (cursor !== null) {
-        const parsed = parseCursor(cursor);
-        if (!parsed || parsed.epoch !== epoch || parsed.position > newest) return UNKNOWN;
-        // The predecessor of the oldest retained event is still a valid place to resume from.
-        if (parsed.position < oldest - 1) return TRIMMED;
-        after = parsed.position;
-      }
-      const count = Math.min(normalizeLimit(limit), newest - after, MAX_READ_LIMIT);
-      const events: StoredEvent[] = new Array(count);
-      for (let k = 0; k < count; k++) events[k] = ring!.slots[(after + k) % retention]!;
-      return { status: 'ok', events };
+      return readRing(tenants.get(tenantId), epoch, retention, cursor, limit);
     },
 
     subscribe(listener: EventListener): Unsubscribe {
@@ -122,7 +141,7 @@ export function createMemoryEventLog(options: MemoryEventLogOptions = {}): Event
     },
 
     compareCursors(a: string, b: string): number {
-      return compareParsed(a, b, parseCursor, (x, y) => x - y);
+      return compareSequenceCursors(a, b);
     },
 
     async isReady(): Promise<boolean> {

@@ -11,7 +11,15 @@ import {
 import { describeEventLogConformance, sampleEvents } from './conformance.js';
 import { BusError } from './errors.js';
 import { createRedisEventLog, type RedisEventLogOptions } from './redis.js';
-import type { EventLog, StoredEvent } from './types.js';
+import type { BusLogger, EventLog, StoredEvent } from './types.js';
+
+function recordingLogger(): BusLogger & { lines: string[] } {
+  const lines: string[] = [];
+  const record = (_obj: object, msg?: string) => {
+    lines.push(msg ?? '');
+  };
+  return { lines, info: record, warn: record, error: record };
+}
 
 const reachable = await redisReachable();
 if (!reachable && REDIS_REQUIRED) {
@@ -211,6 +219,109 @@ if (!reachable) {
         third!.event.id,
       ]);
       expect(received[1]!.cursor).toBe(`${first!.cursor.split('.')[0]}.${silentId}`);
+    });
+
+    it('skips a malformed message on its notification channel and keeps delivering', async () => {
+      const keyPrefix = uniquePrefix();
+      const logger = recordingLogger();
+      const corrupt: string[] = [];
+      const log = track(open({ keyPrefix, logger, onCorrupt: (where) => corrupt.push(where) }));
+      const received: StoredEvent[] = [];
+      log.subscribe((e) => received.push(e));
+      await vi.waitFor(async () => expect(await log.isReady()).toBe(true));
+      const redis = new Redis(REDIS_URL);
+      try {
+        for (const message of ['{"t":"ten_x"}', 'not json', '{"t":"ten_a","i":[1],"e":null}']) {
+          await redis.publish(`${keyPrefix}events`, message);
+        }
+      } finally {
+        redis.disconnect();
+      }
+      const stored = await log.append(sampleEvents('ten_a', 2));
+      await vi.waitFor(() =>
+        expect(received.map((e) => e.cursor)).toEqual(stored.map((e) => e.cursor)),
+      );
+      expect(logger.lines.filter((l) => l === 'malformed notification skipped')).toHaveLength(3);
+      expect(corrupt).toEqual(['notification', 'notification', 'notification']);
+    });
+
+    it('skips and reports corrupt stream entries on replay and catch-up, delivering the others', async () => {
+      const keyPrefix = uniquePrefix();
+      const logger = recordingLogger();
+      const corrupt: string[] = [];
+      const producer = track(open({ keyPrefix }));
+      const consumer = track(
+        open({ keyPrefix, logger, onCorrupt: (where) => corrupt.push(where) }),
+      );
+      const received: StoredEvent[] = [];
+      consumer.subscribe((e) => received.push(e));
+      await vi.waitFor(async () => expect(await consumer.isReady()).toBe(true));
+      const [first] = await producer.append(sampleEvents('ten_a', 1));
+      await vi.waitFor(() => expect(received).toHaveLength(1));
+      // Entries written without notifications, as by a broken or foreign writer.
+      const [template] = sampleEvents('ten_a', 1, 1);
+      const stream = `${keyPrefix}{ten_a}:events`;
+      const redis = new Redis(REDIS_URL);
+      let silentId: string;
+      try {
+        await redis.xadd(stream, '*', 'e', 'not json {');
+        await redis.xadd(stream, '*', 'e', JSON.stringify({ ...template, id: 'evt_bad', data: 1 }));
+        await redis.xadd(
+          stream,
+          '*',
+          'e',
+          JSON.stringify({ ...template, id: 'evt_other', tenantId: 'ten_b' }),
+        );
+        await redis.xadd(stream, '*', 'e', JSON.stringify({ ...template, id: undefined }));
+        await redis.xadd(stream, '*', 'x', 'no event field');
+        silentId = (await redis.xadd(
+          stream,
+          '*',
+          'e',
+          JSON.stringify({ ...template, id: 'evt_ok' }),
+        ))!;
+      } finally {
+        redis.disconnect();
+      }
+      // The next append reveals the gap: the consumer catches up through the corrupt entries.
+      const [third] = await producer.append(sampleEvents('ten_a', 1, 2));
+      await vi.waitFor(() => expect(received).toHaveLength(3));
+      expect(received.map((e) => e.event.id)).toEqual([first!.event.id, 'evt_ok', third!.event.id]);
+      expect(received[1]!.cursor).toBe(`${first!.cursor.split('.')[0]}.${silentId}`);
+      expect(corrupt).toEqual(['entry', 'entry', 'entry', 'entry', 'entry']);
+      expect(logger.lines.filter((l) => l === 'unreadable stream entry skipped')).toHaveLength(5);
+      // Replay skips them too.
+      const read = await consumer.readAfter('ten_a', null, 100);
+      expect(read.status === 'ok' && read.events.map((e) => e.event.id)).toEqual([
+        first!.event.id,
+        'evt_ok',
+        third!.event.id,
+      ]);
+      expect(corrupt).toHaveLength(10);
+    });
+
+    it('answers the given event, and reports, when the stored event of a repeated id is unreadable', async () => {
+      const keyPrefix = uniquePrefix();
+      const logger = recordingLogger();
+      const corrupt: string[] = [];
+      const log = track(open({ keyPrefix, logger, onCorrupt: (where) => corrupt.push(where) }));
+      const [first] = await log.append(sampleEvents('ten_a', 1));
+      const redis = new Redis(REDIS_URL);
+      let sid: string;
+      try {
+        sid = (await redis.xadd(`${keyPrefix}{ten_a}:events`, '*', 'e', 'not json', 'i', 'evt_c'))!;
+        await redis.hset(`${keyPrefix}{ten_a}:ids`, 'evt_c', sid);
+      } finally {
+        redis.disconnect();
+      }
+      const given = { ...sampleEvents('ten_a', 1, 1)[0]!, id: 'evt_c' };
+      const [resolved] = await log.append([given]);
+      expect(resolved!.cursor).toBe(`${first!.cursor.split('.')[0]}.${sid}`);
+      expect(resolved!.event).toEqual(given);
+      expect(corrupt).toEqual(['entry']);
+      expect(logger.lines).toContain(
+        'unreadable stored event of a repeated id; answering the given event',
+      );
     });
 
     it('appends a batch spanning tenants in one step and keeps each tenant in order', async () => {

@@ -11,7 +11,7 @@ import {
   jwtVerify,
 } from 'jose';
 import type { AuthConfig, JwtAlgorithm } from './config.js';
-import { StreamServerError, unauthorized } from './errors.js';
+import { invalidTenant, StreamServerError, unauthorized } from './errors.js';
 
 /** Same pattern as `TenantId` in schemas/defs.json. */
 export const TENANT_ID_PATTERN = /^ten_[A-Za-z0-9_]{1,64}$/;
@@ -152,12 +152,6 @@ export function bearerToken(header: string | undefined): string {
  */
 export function requireTenant(principal: Principal): string {
   if (principal.tenantId !== null) return principal.tenantId;
-  if (principal.tenantClaim === 'invalid') {
-    throw new StreamServerError(
-      403,
-      'invalid_tenant',
-      "the token's tenantId claim is not a valid tenant id",
-    );
-  }
+  if (principal.tenantClaim === 'invalid') throw invalidTenant();
   throw new StreamServerError(403, 'tenant_required', 'the token has no tenantId claim');
 }

@@ -238,23 +238,10 @@ const LOG_LEVELS: readonly LogLevel[] = [
   'silent',
 ];
 
-/**
- * Reads and validates the environment. With no JWT key configured it switches to dev mode:
- * an ephemeral HS256 secret, and the simulator on unless `SIMULATE=0`.
- * @example
- * const config = loadConfig(); // throws StreamServerError('invalid PORT: …') on bad input
- */
-export function loadConfig(env: Env = process.env): Config {
-  const { auth: authConfig, devMode } = auth(env);
-  const bus = read(env, 'BUS') ?? 'memory';
-  if (bus !== 'memory' && bus !== 'redis')
-    throw invalid('BUS', `"${bus}" is not "memory" or "redis"`);
-  const logLevel = (read(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
-  if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
-    throw invalid('LOG_LEVEL', `"${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
-  }
+/** `CORS_ORIGINS` as bare origins; in dev mode the docs dev server's origins when unset. */
+function corsOriginList(env: Env, devMode: boolean): string[] {
   // Dev mode lets the docs dev server (`pnpm run docs`) use the live page unless CORS_ORIGINS is set.
-  const corsOrigins = (read(env, 'CORS_ORIGINS') ?? (devMode ? DEV_CORS_ORIGINS.join(',') : ''))
+  return (read(env, 'CORS_ORIGINS') ?? (devMode ? DEV_CORS_ORIGINS.join(',') : ''))
     .split(',')
     .map((o) => o.trim())
     .filter(Boolean)
@@ -280,6 +267,24 @@ export function loadConfig(env: Env = process.env): Config {
       }
       return parsed.origin;
     });
+}
+
+/**
+ * Reads and validates the environment. With no JWT key configured it switches to dev mode:
+ * an ephemeral HS256 secret, and the simulator on unless `SIMULATE=0`.
+ * @example
+ * const config = loadConfig(); // throws StreamServerError('invalid PORT: …') on bad input
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const { auth: authConfig, devMode } = auth(env);
+  const bus = read(env, 'BUS') ?? 'memory';
+  if (bus !== 'memory' && bus !== 'redis')
+    throw invalid('BUS', `"${bus}" is not "memory" or "redis"`);
+  const logLevel = (read(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
+    throw invalid('LOG_LEVEL', `"${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const corsOrigins = corsOriginList(env, devMode);
   return {
     port: integer(env, 'PORT', CONFIG_DEFAULTS.port, { min: 0, max: 65_535 }),
     host: read(env, 'HOST') ?? CONFIG_DEFAULTS.host,

@@ -45,3 +45,27 @@ export function unauthorized(message: string, cause?: unknown): StreamServerErro
     cause,
   });
 }
+
+/**
+ * The 403 `invalid_tenant` error: a verified token whose `tenantId` claim is not a valid tenant id.
+ * @example
+ * if (principal.tenantClaim === 'invalid') throw invalidTenant();
+ */
+export function invalidTenant(): StreamServerError {
+  return new StreamServerError(
+    403,
+    'invalid_tenant',
+    "the token's tenantId claim is not a valid tenant id",
+  );
+}
+
+/**
+ * The 403 `insufficient_scope` error with its Bearer challenge naming the missing scope.
+ * @example
+ * throw insufficientScope('events:publish');
+ */
+export function insufficientScope(scope: string): StreamServerError {
+  return new StreamServerError(403, 'insufficient_scope', `the token lacks the scope "${scope}"`, {
+    headers: { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${scope}"` },
+  });
+}

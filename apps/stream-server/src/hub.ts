@@ -51,18 +51,21 @@ export interface StreamHub {
   stop(): void;
 }
 
+/** What `createStreamHub` needs. */
+export interface StreamHubOptions {
+  readonly log: EventLog;
+  readonly metrics: ServerMetrics;
+  readonly logger: Logger;
+  readonly heartbeatMs: number;
+  readonly now: () => number;
+}
+
 /**
  * Subscribes to `log` once and starts the heartbeat timer.
  * @example
  * const hub = createStreamHub({ log, metrics, logger, heartbeatMs: 30_000, now: Date.now });
  */
-export function createStreamHub(options: {
-  log: EventLog;
-  metrics: ServerMetrics;
-  logger: Logger;
-  heartbeatMs: number;
-  now: () => number;
-}): StreamHub {
+export function createStreamHub(options: StreamHubOptions): StreamHub {
   const { metrics, logger } = options;
   const byTenant = new Map<string, Set<StreamConnection>>();
   let total = 0;
@@ -100,15 +103,12 @@ export function createStreamHub(options: {
   }
 
   const unsubscribe: Unsubscribe = options.log.subscribe(onEvent);
-  const heartbeat = setInterval(() => {
-    if (total === 0) return;
-    const data: PingData = { timestamp: new Date(options.now()).toISOString() };
-    const frame = Buffer.from(
-      formatFrame({ event: CONTROL_EVENTS.ping, data: JSON.stringify(data) }),
-    );
-    forEachConnection((connection) => connection.write(frame));
-  }, options.heartbeatMs);
-  heartbeat.unref();
+  const heartbeat = startHeartbeat({
+    everyMs: options.heartbeatMs,
+    now: options.now,
+    idle: () => total === 0,
+    forEachConnection,
+  });
 
   return {
     add(connection) {
@@ -135,22 +135,45 @@ export function createStreamHub(options: {
     closeAll(reason) {
       forEachConnection((connection) => connection.close(reason));
     },
-    stats() {
-      let pendingBytes = 0;
-      let maxPendingBytes = 0;
-      let replaying = 0;
-      forEachConnection((connection) => {
-        if (connection.replaying) replaying += 1;
-        const pending = connection.pendingBytes;
-        pendingBytes += pending;
-        maxPendingBytes = Math.max(maxPendingBytes, pending);
-      });
-      return { connections: total, replaying, pendingBytes, maxPendingBytes };
-    },
+    stats: () => collectStats(total, forEachConnection),
     stop() {
       unsubscribe();
       clearInterval(heartbeat);
       expiry.stop();
     },
   };
+}
+
+type ForEachConnection = (fn: (connection: StreamConnection) => void) => void;
+
+/** One timer writing the same `ping` frame to every open connection. */
+function startHeartbeat(options: {
+  everyMs: number;
+  now: () => number;
+  idle: () => boolean;
+  forEachConnection: ForEachConnection;
+}): ReturnType<typeof setInterval> {
+  const heartbeat = setInterval(() => {
+    if (options.idle()) return;
+    const data: PingData = { timestamp: new Date(options.now()).toISOString() };
+    const frame = Buffer.from(
+      formatFrame({ event: CONTROL_EVENTS.ping, data: JSON.stringify(data) }),
+    );
+    options.forEachConnection((connection) => connection.write(frame));
+  }, options.everyMs);
+  heartbeat.unref();
+  return heartbeat;
+}
+
+function collectStats(connections: number, forEachConnection: ForEachConnection): HubStats {
+  let pendingBytes = 0;
+  let maxPendingBytes = 0;
+  let replaying = 0;
+  forEachConnection((connection) => {
+    if (connection.replaying) replaying += 1;
+    const pending = connection.pendingBytes;
+    pendingBytes += pending;
+    maxPendingBytes = Math.max(maxPendingBytes, pending);
+  });
+  return { connections, replaying, pendingBytes, maxPendingBytes };
 }

@@ -1,12 +1,18 @@
+/**
+ * Service wiring: everything the routes share, built once per app by `createServices`. The one
+ * cycle (the metrics' pending-bytes gauge reads the hub, the hub counts into the metrics) is
+ * closed here by a gauge callback bound after the hub exists.
+ */
 import type { EventLog } from '@causeflow/bus';
 import type { Logger } from 'pino';
-import type { TokenVerifier } from './auth.js';
+import type { Registry } from 'prom-client';
+import { createTokenVerifier, type TokenVerifier } from './auth.js';
 import type { Config } from './config.js';
-import type { StreamHub } from './hub.js';
-import type { ServerMetrics } from './metrics.js';
-import type { TicketStore } from './tickets.js';
+import { createStreamHub, type StreamHub } from './hub.js';
+import { createMetrics, type ServerMetrics } from './metrics.js';
+import { createTicketStore, type TicketStore } from './tickets.js';
 
-/** What route handlers share: built once by `createApp`. */
+/** What route handlers share: built once by `createServices`. */
 export interface Services {
   readonly config: Config;
   readonly log: EventLog;
@@ -18,4 +24,46 @@ export interface Services {
   readonly now: () => number;
   /** True once `drain()` was called: new streams are refused. */
   readonly isDraining: () => boolean;
+}
+
+/** What `createServices` needs; `isDraining` belongs to the app's lifecycle. */
+export interface ServiceDeps {
+  readonly config: Config;
+  readonly log: EventLog;
+  readonly logger: Logger;
+  /** Metrics registry; a fresh one (with default process metrics) when omitted. */
+  readonly registry?: Registry | undefined;
+  readonly now: () => number;
+  readonly isDraining: () => boolean;
+}
+
+/**
+ * Builds the metrics, the stream hub, the ticket store and the token verifier.
+ * @example
+ * const services = createServices({ config, log, logger, now: Date.now, isDraining: () => false });
+ */
+export function createServices(deps: ServiceDeps): Services {
+  const { config, log, logger, now } = deps;
+  // The gauge is read at scrape time only, after the hub below exists.
+  let hub: StreamHub | undefined;
+  const metrics = createMetrics({
+    ...(deps.registry === undefined ? {} : { registry: deps.registry }),
+    pendingBytes: () => hub?.stats().pendingBytes ?? 0,
+  });
+  hub = createStreamHub({ log, metrics, logger, heartbeatMs: config.heartbeatMs, now });
+  return {
+    config,
+    log,
+    logger,
+    metrics,
+    hub,
+    tickets: createTicketStore({ ttlMs: config.ticketTtlMs, now }),
+    verifier: createTokenVerifier({
+      auth: config.auth,
+      issuer: config.issuer,
+      audience: config.audience,
+    }),
+    now,
+    isDraining: deps.isDraining,
+  };
 }

@@ -12,6 +12,8 @@ import { StreamServerError } from './errors.js';
 export interface TicketGrant {
   readonly tenantId: string;
   readonly sub: string | undefined;
+  /** Scopes of the token the ticket was issued for. */
+  readonly scopes?: readonly string[];
   /** `exp` of the token the ticket was issued for, in seconds since the epoch. */
   readonly tokenExpiresAt: number;
 }
@@ -79,7 +81,8 @@ export function createTicketStore(options: {
       if (entry === undefined) return undefined;
       tickets.delete(ticket);
       if (entry.expiresAtMs <= now()) return undefined;
-      return { tenantId: entry.tenantId, sub: entry.sub, tokenExpiresAt: entry.tokenExpiresAt };
+      const { expiresAtMs: _expiresAtMs, ...grant } = entry;
+      return grant;
     },
     size: () => tickets.size,
     close: () => clearInterval(timer),

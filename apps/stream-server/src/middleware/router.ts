@@ -1,11 +1,19 @@
 import type { Middleware } from 'koa';
+import compose from 'koa-compose';
 import { StreamServerError } from '../errors.js';
 
-/** One route: exact path, method, handler. */
+/** HTTP methods a route can be registered for. */
+export type RouteMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * One route: exact path, method, handler. A list of handlers runs in order (e.g.
+ * `[requireAuth(services, { scope }), handler]`).
+ */
 export interface Route {
-  readonly method: 'GET' | 'HEAD' | 'POST';
+  readonly method: RouteMethod;
   readonly path: string;
-  readonly handler: Middleware;
+  // biome-ignore lint/suspicious/noExplicitAny: each route chooses its own ctx.state type
+  readonly handler: Middleware<any> | readonly Middleware<any>[];
 }
 
 /**
@@ -19,7 +27,11 @@ export function router(routes: readonly Route[]): Middleware {
   const byPath = new Map<string, Map<string, Middleware>>();
   for (const route of routes) {
     const methods = byPath.get(route.path) ?? new Map<string, Middleware>();
-    methods.set(route.method, route.handler);
+    const { handler } = route;
+    methods.set(
+      route.method,
+      Array.isArray(handler) ? compose([...handler]) : (handler as Middleware),
+    );
     byPath.set(route.path, methods);
   }
   return async function router(ctx, next) {

@@ -1,8 +1,8 @@
 import { BatchValidationError, BusUnavailableError, type StoredEvent } from '@causeflow/bus';
 import type { Middleware } from 'koa';
-import { bearerToken, PUBLISH_SCOPE } from '../auth.js';
 import { readBody } from '../body.js';
 import { StreamServerError } from '../errors.js';
+import type { AuthPrincipal, AuthState } from '../middleware/auth.js';
 import type { Services } from '../services.js';
 
 /** The 202 body of `POST /v1/events`. */
@@ -19,36 +19,15 @@ function isError(error: unknown, type: { name: string; prototype: Error }): bool
 }
 
 /**
- * `POST /v1/events`: validated ingest. Needs scope `events:publish`; a token with a tenant may
- * publish only for it. Body: one envelope or an array; all or nothing.
+ * `POST /v1/events` (after `requireAuth` with scope `events:publish`, tenant optional): validated
+ * ingest. A token with a tenant may publish only for it. Body: one envelope or an array; all or nothing.
  * @example
- * { method: 'POST', path: '/v1/events', handler: ingestRoute(services) }
+ * { method: 'POST', path: '/v1/events', handler: [requireAuth(services, { scope: PUBLISH_SCOPE, tenant: 'optional' }), ingestRoute(services)] }
  */
-export function ingestRoute(services: Services): Middleware {
+export function ingestRoute(services: Services): Middleware<AuthState<AuthPrincipal>> {
   const { config, log, metrics, logger } = services;
   return async function ingest(ctx) {
-    const principal = await services.verifier.verify(
-      bearerToken(ctx.get('Authorization') || undefined),
-    );
-    if (!principal.scopes.has(PUBLISH_SCOPE)) {
-      throw new StreamServerError(
-        403,
-        'insufficient_scope',
-        `the token lacks the scope "${PUBLISH_SCOPE}"`,
-        {
-          headers: {
-            'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${PUBLISH_SCOPE}"`,
-          },
-        },
-      );
-    }
-    if (principal.tenantClaim === 'invalid') {
-      throw new StreamServerError(
-        403,
-        'invalid_tenant',
-        "the token's tenantId claim is not a valid tenant id",
-      );
-    }
+    const { principal } = ctx.state;
     // Media types are case-insensitive (RFC 9110 §8.3.1); koa's `request.type` keeps the case sent.
     if (ctx.request.type.toLowerCase() !== 'application/json') {
       throw new StreamServerError(

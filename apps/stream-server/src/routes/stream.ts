@@ -6,14 +6,14 @@ import {
   type StreamResetReason,
 } from '@causeflow/events';
 import type { Context, Middleware } from 'koa';
-import { bearerToken, requireTenant } from '../auth.js';
 import {
   type EventPredicate,
   StreamConnection,
   type StreamConnectionShared,
 } from '../connection.js';
-import { StreamServerError, unauthorized } from '../errors.js';
+import { StreamServerError } from '../errors.js';
 import { eventFrame } from '../hub.js';
+import type { AuthState } from '../middleware/auth.js';
 import type { Services } from '../services.js';
 import { formatFrame } from '../sse.js';
 
@@ -90,23 +90,6 @@ function lastEventIdOf(ctx: Context): string | undefined {
   return value;
 }
 
-/** Authenticates a stream request: `Authorization: Bearer`, else a single-use `ticket=`. */
-async function authenticate(
-  ctx: Context,
-  services: Services,
-): Promise<{ tenantId: string; expiresAtMs: number }> {
-  const ticket = queryValue(ctx, 'ticket');
-  if (ctx.get('Authorization') === '' && ticket !== undefined) {
-    const grant = services.tickets.redeem(ticket);
-    if (grant === undefined) throw unauthorized('unknown, used or expired ticket');
-    return { tenantId: grant.tenantId, expiresAtMs: grant.tokenExpiresAt * 1000 };
-  }
-  const principal = await services.verifier.verify(
-    bearerToken(ctx.get('Authorization') || undefined),
-  );
-  return { tenantId: requireTenant(principal), expiresAtMs: principal.expiresAt * 1000 };
-}
-
 function resetFrame(reason: StreamResetReason, lastEventId: string): string {
   const message =
     reason === 'unknown_cursor'
@@ -169,12 +152,29 @@ async function replay(
 }
 
 /**
- * `GET /v1/notifications/stream`: authenticates, validates filters and limits, then holds the
- * response open as an SSE stream registered with the hub (replaying first on `Last-Event-ID`).
+ * Refuses new streams with 503 `draining` (and `Retry-After`) once the server is shutting down;
+ * mounted before authentication, so a draining instance spends nothing on a token.
  * @example
- * { method: 'GET', path: '/v1/notifications/stream', handler: streamRoute(services) }
+ * handler: [refuseWhileDraining(services), requireAuth(services, { ticket: true }), streamRoute(services)]
  */
-export function streamRoute(services: Services): Middleware {
+export function refuseWhileDraining(services: Pick<Services, 'isDraining'>): Middleware {
+  return async function refuseWhileDraining(_ctx, next) {
+    if (services.isDraining()) {
+      throw new StreamServerError(503, 'draining', 'the server is shutting down; reconnect', {
+        headers: { 'Retry-After': '1' },
+      });
+    }
+    return next();
+  };
+}
+
+/**
+ * `GET /v1/notifications/stream` (after `requireAuth`): validates filters and limits, then holds
+ * the response open as an SSE stream registered with the hub (replaying first on `Last-Event-ID`).
+ * @example
+ * { method: 'GET', path: '/v1/notifications/stream', handler: [requireAuth(services, { ticket: true }), streamRoute(services)] }
+ */
+export function streamRoute(services: Services): Middleware<AuthState> {
   const { config, hub, log, metrics, logger } = services;
   // Made once: each connection keeps one reference instead of its own closures.
   const shared: StreamConnectionShared = {
@@ -192,12 +192,8 @@ export function streamRoute(services: Services): Middleware {
     onDelivered: (count) => metrics.eventsDelivered.inc(count),
   };
   return async function stream(ctx) {
-    if (services.isDraining()) {
-      throw new StreamServerError(503, 'draining', 'the server is shutting down; reconnect', {
-        headers: { 'Retry-After': '1' },
-      });
-    }
-    const { tenantId, expiresAtMs } = await authenticate(ctx, services);
+    const { tenantId } = ctx.state.principal;
+    const expiresAtMs = ctx.state.principal.expiresAt * 1000;
     const filter = parseFilters(ctx);
     const lastEventId = lastEventIdOf(ctx);
     if (hub.count(tenantId) >= config.maxConnectionsPerTenant) {

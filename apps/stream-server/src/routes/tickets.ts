@@ -1,22 +1,20 @@
 import type { Middleware } from 'koa';
-import { bearerToken, requireTenant } from '../auth.js';
+import type { AuthState } from '../middleware/auth.js';
 import type { Services } from '../services.js';
 
 /**
- * `POST /v1/notifications/tickets`: exchanges a tenant token for a single-use, short-lived
- * ticket for `GET /v1/notifications/stream?ticket=…` (browser `EventSource`).
+ * `POST /v1/notifications/tickets` (after `requireAuth`): exchanges a tenant token for a
+ * single-use, short-lived ticket for `GET /v1/notifications/stream?ticket=…` (browser `EventSource`).
  * @example
- * { method: 'POST', path: '/v1/notifications/tickets', handler: ticketsRoute(services) }
+ * { method: 'POST', path: '/v1/notifications/tickets', handler: [requireAuth(services), ticketsRoute(services)] }
  */
-export function ticketsRoute(services: Services): Middleware {
+export function ticketsRoute(services: Pick<Services, 'tickets'>): Middleware<AuthState> {
   return async function tickets(ctx) {
-    const principal = await services.verifier.verify(
-      bearerToken(ctx.get('Authorization') || undefined),
-    );
-    const tenantId = requireTenant(principal);
+    const { principal } = ctx.state;
     const issued = services.tickets.issue({
-      tenantId,
+      tenantId: principal.tenantId,
       sub: principal.sub,
+      scopes: [...principal.scopes],
       tokenExpiresAt: principal.expiresAt,
     });
     ctx.set('Cache-Control', 'no-store');

@@ -269,6 +269,48 @@ export function describeEventLogConformance(
       expect(expectOk(await log.readAfter('ten_a', stored[6]!.cursor, 10))).toEqual([]);
     });
 
+    it('pages through a tenant’s log with a small limit while appends continue, each event once and in order', async () => {
+      const log = await open();
+      const appended: StoredEvent[] = [...(await log.append(sampleEvents('ten_a', 4)))];
+      const collected: StoredEvent[] = [];
+      let cursor: string | null = null;
+      for (let round = 0; round < 100; round++) {
+        const appending = round < 10;
+        // Each page is read while the next appends (of this tenant and another) are under way.
+        const [page, more] = await Promise.all([
+          log.readAfter('ten_a', cursor, 3),
+          appending ? log.append(sampleEvents('ten_a', 2, round)) : Promise.resolve([]),
+          appending ? log.append(sampleEvents('ten_b', 1, round)) : Promise.resolve([]),
+        ]);
+        appended.push(...more);
+        const events = expectOk(page);
+        expect(events.length).toBeLessThanOrEqual(3);
+        collected.push(...events);
+        if (events.length > 0) cursor = events[events.length - 1]!.cursor;
+        else if (!appending) break;
+      }
+      expect(collected.map((e) => e.cursor)).toEqual(appended.map((e) => e.cursor));
+      expect(ids(collected)).toEqual(ids(appended));
+    });
+
+    it('starts a read without a cursor at the oldest retained event once older ones were trimmed', async () => {
+      const log = await open(4);
+      const stored = [
+        ...(await log.append(sampleEvents('ten_a', 3))),
+        ...(await log.append(sampleEvents('ten_a', 4, 3))),
+        ...(await log.append(sampleEvents('ten_a', 3, 7))),
+      ];
+      const first = expectOk(await log.readAfter('ten_a', null, 2));
+      expect(ids(first)).toEqual(ids(stored.slice(6, 8)));
+      const rest = expectOk(await log.readAfter('ten_a', first[1]!.cursor, 10));
+      expect(ids(rest)).toEqual(ids(stored.slice(8)));
+      const later = await log.append(sampleEvents('ten_a', 2, 10));
+      expect(ids(expectOk(await log.readAfter('ten_a', null, 1)))).toEqual(ids(stored.slice(8, 9)));
+      expect(ids(expectOk(await log.readAfter('ten_a', null, 10)))).toEqual(
+        ids([...stored.slice(8), ...later]),
+      );
+    });
+
     it('never returns one tenant’s events to another tenant', async () => {
       const log = await open();
       const a1 = await log.append(sampleEvents('ten_a', 2));

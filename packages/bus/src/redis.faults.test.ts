@@ -46,6 +46,9 @@ describe.skipIf(!available)('Redis event log under faults (own redis-server)', (
       keyPrefix: 'faults:',
       logger,
       redis: { retryStrategy: () => 50 },
+      // Far beyond the test timeout: an append that waited for Redis instead of failing fast
+      // would make its test time out (no wall-clock bound needed).
+      connectTimeoutMs: 60_000,
     });
     cleanups.push(() => log.close());
     return log;
@@ -71,10 +74,8 @@ describe.skipIf(!available)('Redis event log under faults (own redis-server)', (
     const log = open(redis.url, logger);
     await vi.waitFor(() => expect(logger.lines).toContain('redis connection lost; retrying'), WAIT);
     expect(await log.isReady()).toBe(false);
-    const started = performance.now();
     await expect(log.append(sampleEvents('ten_a', 1))).rejects.toBeInstanceOf(BusUnavailableError);
     await expect(log.readAfter('ten_a', null, 10)).rejects.toBeInstanceOf(BusUnavailableError);
-    expect(performance.now() - started).toBeLessThan(1_000);
 
     await redis.start();
     await vi.waitFor(async () => expect(await log.isReady()).toBe(true), WAIT);
@@ -96,10 +97,8 @@ describe.skipIf(!available)('Redis event log under faults (own redis-server)', (
     await redis.stop('SIGKILL');
     await vi.waitFor(async () => expect(await producer.isReady()).toBe(false), WAIT);
     expect(await consumer.isReady()).toBe(false);
-    const started = performance.now();
     const error = await producer.append(sampleEvents('ten_a', 1)).catch((e) => e);
     expect(error).toBeInstanceOf(BusUnavailableError);
-    expect(performance.now() - started).toBeLessThan(1_000);
 
     await redis.start();
     await vi.waitFor(async () => expect(await producer.isReady()).toBe(true), WAIT);
@@ -227,6 +226,45 @@ describe.skipIf(!available)('Redis event log under faults (own redis-server)', (
       ).toEqual(want.filter((e) => e.event.tenantId === tenant).map((e) => e.cursor));
     }
     expect(new Set(ids(received)).size).toBe(received.length);
+  });
+
+  it('after a subscriber outage, catches up every page (more than 500 events per tenant), each event once', async () => {
+    const redis = await server();
+    await redis.start();
+    const proxy = new CuttableProxy(await freePort(), redis.port);
+    await proxy.open();
+    cleanups.push(() => proxy.cut());
+    const producer = open(redis.url);
+    const consumer = open(proxy.url);
+    const received = collect(consumer);
+    await vi.waitFor(async () => expect(await consumer.isReady()).toBe(true), WAIT);
+    const [known] = await producer.append(sampleEvents('ten_a', 1));
+    await vi.waitFor(() => expect(ids(received)).toEqual([known!.event.id]), WAIT);
+
+    await proxy.cut();
+    await vi.waitFor(async () => expect(await consumer.isReady()).toBe(false), WAIT);
+    // A tenant it delivered before (catch-up) and one it never saw (discovery), each over two
+    // catch-up pages of 500.
+    const missed: StoredEvent[] = [];
+    for (let i = 0; i < 12; i++)
+      missed.push(...(await producer.append(sampleEvents('ten_a', 100, i))));
+    for (let i = 0; i < 7; i++)
+      missed.push(...(await producer.append(sampleEvents('ten_new', 100, i))));
+    expect(received).toHaveLength(1);
+
+    await proxy.open();
+    // Everything arrives from the catch-up alone: no later append is needed to reveal a gap.
+    await vi.waitFor(() => expect(received).toHaveLength(1 + missed.length), WAIT);
+    const [sentinel] = await producer.append(sampleEvents('ten_a', 1, 5));
+    await vi.waitFor(() => expect(ids(received)).toContain(sentinel!.event.id), WAIT);
+    const want = [known!, ...missed, sentinel!];
+    expect(received).toHaveLength(want.length);
+    for (const tenant of ['ten_a', 'ten_new']) {
+      expect(
+        received.filter((e) => e.event.tenantId === tenant).map((e) => e.cursor),
+        tenant,
+      ).toEqual(want.filter((e) => e.event.tenantId === tenant).map((e) => e.cursor));
+    }
   });
 
   it('joins catch-up and live delivery without gap or duplicate while appends keep coming', async () => {

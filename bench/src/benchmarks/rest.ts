@@ -274,7 +274,7 @@ export const rest: Benchmark = {
     const started = performance.now();
     const { options } = context;
     const count = sized(options, { smoke: 200, quick: 2000, full: 10_000 });
-    const rounds = sized(options, { smoke: 1, quick: 1, full: 3 });
+    const rounds = sized(options, { smoke: 1, quick: 1, full: 5 });
     const retention = count + 1000;
     const common = { kind: 'causeflow', heartbeatMs: 30_000, retention } as const;
     const memory = await measure(context, { ...common, bus: 'memory' }, count, rounds);
@@ -293,6 +293,8 @@ export const rest: Benchmark = {
       [...m.rest.entries()]
         .map(([limit, runs]) => `limit=${limit} ${runs.map((c) => c.seconds.toFixed(3)).join('/')}`)
         .concat(`stream ${m.stream.map((c) => c.seconds.toFixed(3)).join('/')}`)
+        .concat(`filtered REST ${m.filteredRest.map((c) => c.seconds.toFixed(3)).join('/')}`)
+        .concat(`filtered stream ${m.filteredStream.map((c) => c.seconds.toFixed(3)).join('/')}`)
         .join(', ');
     return {
       name: 'rest',

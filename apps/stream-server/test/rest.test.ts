@@ -2,6 +2,7 @@
  * `GET /v1/events` over a real ephemeral port: paging, limits, filters, resets, tenant isolation
  * and authentication, against the contract in architecture.md ("One cursor, three ways to receive").
  */
+import { BusUnavailableError, createMemoryEventLog, type EventLog } from '@causeflow/bus';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../src/testing.js';
 import { incidentCreated, remediationApproved, userCreated } from './helpers.js';
@@ -293,5 +294,24 @@ describe('GET /v1/events tenants and tokens', () => {
     const { ticket } = (await res.json()) as { ticket: string };
     const answer = await getEvents(s.url, undefined, { ticket });
     expect(answer.status).toBe(401);
+  });
+
+  it('answers 503 bus_unavailable with Retry-After when the event log cannot be read', async () => {
+    const memory = createMemoryEventLog({ retention: 10 });
+    cleanups.push(() => memory.close());
+    const down: EventLog = {
+      ...memory,
+      append: (events) => memory.append(events),
+      readAfter: () => Promise.reject(new BusUnavailableError('redis is down')),
+      subscribe: (listener) => memory.subscribe(listener),
+      compareCursors: (a, b) => memory.compareCursors(a, b),
+      isReady: () => memory.isReady(),
+      close: () => memory.close(),
+    };
+    const s = await server({ log: down });
+    const answer = await getEvents(s.url, await reader(s, 'ten_down'));
+    expect(answer.status).toBe(503);
+    expect(answer.body.error?.code).toBe('bus_unavailable');
+    expect(answer.headers.get('retry-after')).toBe('1');
   });
 });

@@ -4,8 +4,17 @@ import { client } from './benchmarks/client.js';
 import { codegen } from './benchmarks/codegen.js';
 import { connect } from './benchmarks/connect.js';
 import { fanout } from './benchmarks/fanout.js';
+import { rest } from './benchmarks/rest.js';
 import { validators } from './benchmarks/validators.js';
 import type { Benchmark } from './harness/types.js';
 
-/** The benchmarks by name: fanout, bus, connect, validators, codegen, client. */
-export const BENCHMARKS: readonly Benchmark[] = [fanout, bus, connect, validators, codegen, client];
+/** The benchmarks by name: fanout, bus, connect, rest, validators, codegen, client. */
+export const BENCHMARKS: readonly Benchmark[] = [
+  fanout,
+  bus,
+  connect,
+  rest,
+  validators,
+  codegen,
+  client,
+];

@@ -74,6 +74,8 @@ async function devBanner(
     `  curl -N -H "Authorization: Bearer ${tenant}" ${url}/v1/notifications/stream`,
     'Stream only incidents and remediations:',
     `  curl -N -H "Authorization: Bearer ${tenant}" "${url}/v1/notifications/stream?events=incident.*,remediation.*"`,
+    'Catch up over REST (pass "next" as after=, or as Last-Event-ID to the stream):',
+    `  curl -H "Authorization: Bearer ${tenant}" "${url}/v1/events?limit=20"`,
     'Publish an event:',
     `  curl -X POST -H "Authorization: Bearer ${publisher}" -H "Content-Type: application/json" --data '${sample}' ${url}/v1/events`,
     '',

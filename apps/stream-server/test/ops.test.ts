@@ -112,9 +112,9 @@ describe('operations endpoints', () => {
     expect(await missing.json()).toEqual({
       error: { code: 'not_found', message: expect.any(String) },
     });
-    const wrong = await fetch(`${s.url}/v1/events`);
+    const wrong = await fetch(`${s.url}/v1/events`, { method: 'DELETE' });
     expect(wrong.status).toBe(405);
-    expect(wrong.headers.get('allow')).toBe('POST');
+    expect(wrong.headers.get('allow')).toBe('POST, GET');
     expect((await fetch(`${s.url}/healthz`, { method: 'HEAD' })).status).toBe(200);
     const head = await fetch(`${s.url}/v1/notifications/stream`, { method: 'HEAD' });
     expect(head.status).toBe(405);

@@ -5,48 +5,21 @@
  * CI=true, skipped with a notice otherwise.
  */
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { connect } from 'node:net';
 import { createRedisEventLog, type EventLog } from '@causeflow/bus';
 import type { EventSourceMessage } from 'eventsource-parser';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../src/testing.js';
 import { incidentCreated, openStream, type RawStream } from './helpers.js';
+import {
+  deleteKeys,
+  REDIS_HINT as HINT,
+  REDIS_URL,
+  REDIS_REQUIRED as REQUIRED,
+  redisUp,
+} from './redis.support.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const REQUIRED = process.env.CI === 'true' || process.env.CI === '1';
-const HINT = 'start one with: redis-server --daemonize yes --port 6379 --save "" --appendonly no';
 const STREAM = '/v1/notifications/stream';
 const TENANT = 'ten_cluster';
-
-/** Sends one command over RESP and returns the raw reply (enough for test setup/cleanup). */
-async function redisCommand(args: readonly string[], timeoutMs = 1_000): Promise<string> {
-  const url = new URL(REDIS_URL);
-  const socket = connect(Number(url.port || 6379), url.hostname);
-  socket.setTimeout(timeoutMs, () => socket.destroy(new Error('redis timeout')));
-  try {
-    await once(socket, 'connect');
-    const frame = `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
-    socket.write(frame);
-    const [chunk] = (await once(socket, 'data')) as [Buffer];
-    return chunk.toString();
-  } finally {
-    socket.destroy();
-  }
-}
-
-async function redisUp(): Promise<boolean> {
-  try {
-    return (await redisCommand(['PING'])).startsWith('+PONG');
-  } catch {
-    return false;
-  }
-}
-
-async function deleteKeys(prefix: string): Promise<void> {
-  const script = "for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end";
-  await redisCommand(['EVAL', script, '0', `${prefix}*`]);
-}
 
 const reachable = await redisUp();
 if (!reachable && REQUIRED) {

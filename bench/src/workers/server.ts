@@ -82,7 +82,7 @@ async function startCauseflow(spec: ServerSpec): Promise<{ info: ServerInfo; run
     info: { port: server.port, streamPath: '/v1/notifications/stream' },
     running: {
       publish: (events) => server.publish([...events]),
-      token: (tenantId) => server.token({ tenantId, expiresInSeconds: 3600 }),
+      token: (tenantId) => server.token({ tenantId, scope: 'events:read', expiresInSeconds: 3600 }),
       async close() {
         await server.close();
         await log?.close();

@@ -6,6 +6,7 @@ import { PUBLISH_SCOPE } from '../auth.js';
 import { requireAuth } from '../middleware/auth.js';
 import type { Route } from '../middleware/router.js';
 import type { Services } from '../services.js';
+import { eventsRoute } from './events.js';
 import { ingestRoute } from './ingest.js';
 import { healthz, metricsRoute, readyz } from './ops.js';
 import { refuseWhileDraining, streamRoute } from './stream.js';
@@ -37,6 +38,11 @@ export function buildRoutes(services: Services): Route[] {
         requireAuth(services, { scope: PUBLISH_SCOPE, tenant: 'optional' }),
         ingestRoute(services),
       ],
+    },
+    {
+      method: 'GET',
+      path: '/v1/events',
+      handler: [requireAuth(services, { scope: 'events:read' }), eventsRoute(services)],
     },
     {
       method: 'POST',

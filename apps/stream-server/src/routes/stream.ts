@@ -1,21 +1,13 @@
-import type { EventLog, StoredEvent } from '@causeflow/bus';
-import {
-  CONTROL_EVENTS,
-  parseEventFilter,
-  type StreamResetData,
-  type StreamResetReason,
-} from '@causeflow/events';
+import type { EventLog } from '@causeflow/bus';
+import { CONTROL_EVENTS, type StreamResetData, type StreamResetReason } from '@causeflow/events';
 import type { Context, Middleware } from 'koa';
-import {
-  type EventPredicate,
-  StreamConnection,
-  type StreamConnectionShared,
-} from '../connection.js';
+import { StreamConnection, type StreamConnectionShared } from '../connection.js';
 import { StreamServerError } from '../errors.js';
 import { eventFrame } from '../hub.js';
 import type { AuthState } from '../middleware/auth.js';
 import type { Services } from '../services.js';
 import { formatFrame } from '../sse.js';
+import { isPlausibleCursor, parseFilters, queryValue } from './query.js';
 
 /** Response headers of every stream. Never compressed: no compression middleware runs. */
 export const STREAM_HEADERS: Readonly<Record<string, string>> = {
@@ -25,62 +17,11 @@ export const STREAM_HEADERS: Readonly<Record<string, string>> = {
   'X-Accel-Buffering': 'no',
 };
 
-const INCIDENT_ID_PATTERN = /^inc_[A-Za-z0-9_]{1,64}$/;
-const MAX_CURSOR_LENGTH = 512;
-
-function queryValue(ctx: Context, name: string): string | undefined {
-  const value = ctx.query[name];
-  if (Array.isArray(value)) return value.join(',');
-  return value;
-}
-
-/**
- * Builds the predicate for `events=` and `incidentId=` (`undefined` when neither is given, so the
- * hub writes without matching); throws 400 on unknown names.
- */
-function parseFilters(ctx: Context): EventPredicate | undefined {
-  const events = queryValue(ctx, 'events');
-  let names: ((name: string) => boolean) | undefined;
-  if (events !== undefined && events.trim() !== '') {
-    const parsed = parseEventFilter(events);
-    if (!parsed.ok) {
-      throw new StreamServerError(
-        400,
-        'unknown_event',
-        `unknown event name(s) in events=: ${parsed.unknown.join(', ')}`,
-        {
-          details: parsed.unknown.map((pattern) => ({
-            pattern,
-            message: 'matches no event in the catalog',
-          })),
-        },
-      );
-    }
-    names = parsed.filter.matches;
-  }
-  const incidentId = queryValue(ctx, 'incidentId');
-  if (incidentId !== undefined && !INCIDENT_ID_PATTERN.test(incidentId)) {
-    throw new StreamServerError(
-      400,
-      'invalid_incident_id',
-      'incidentId= must be an incident id like inc_…',
-    );
-  }
-  if (names === undefined && incidentId === undefined) return undefined;
-  if (incidentId === undefined) return (stored: StoredEvent) => names!(stored.event.event);
-  return (stored: StoredEvent) => {
-    if (names !== undefined && !names(stored.event.event)) return false;
-    const data = stored.event.data as { incidentId?: unknown };
-    return data.incidentId === incidentId;
-  };
-}
-
 /** `Last-Event-ID` header, else `lastEventId=`; `undefined` when neither is set. */
 function lastEventIdOf(ctx: Context): string | undefined {
   const value = ctx.get('Last-Event-ID') || queryValue(ctx, 'lastEventId') || '';
   if (value === '') return undefined;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-  if (value.length > MAX_CURSOR_LENGTH || /[\u0000-\u001f]/.test(value)) {
+  if (!isPlausibleCursor(value)) {
     throw new StreamServerError(
       400,
       'invalid_last_event_id',

@@ -4,6 +4,7 @@
  */
 import { CauseFlowStreamError, connectError, errorFromResponse, tokenError } from './errors.js';
 import { type AttemptOutcome, runReconnectLoop } from './reconnect.js';
+import { catchUpOverRest } from './rest.js';
 import {
   type CommonStreamOptions,
   closeOnAbort,
@@ -41,10 +42,17 @@ async function runFetchTransport(
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   const heartbeatMs = options.heartbeatMs ?? 30_000;
   const streamUrl = withQuery(endpointUrl(options.url, STREAM_PATH), options);
+  let caughtUp = false;
   const loop = runReconnectLoop({
     signal: controller.signal,
     backoff: options.backoff,
-    connect: () => connectOnce(),
+    connect: async () => {
+      if (options.catchUp && !caughtUp) {
+        await catchUpOverRest(options, controller);
+        caughtUp = true;
+      }
+      return connectOnce();
+    },
     state: (state) => controller.state(state),
     error: (error) => controller.error(error),
   });

@@ -18,6 +18,12 @@ export interface CommonStreamOptions {
   readonly incidentId?: string;
   /** Resume after this cursor (replay, then live). */
   readonly lastEventId?: string;
+  /**
+   * First page through `GET /v1/events` after `lastEventId` (from the oldest retained event when
+   * absent), then stream live from the last cursor read: no gap, no duplicate at the switch.
+   * For a consumer that was away longer than the stream's replay should carry. Default false.
+   */
+  readonly catchUp?: boolean;
   /** Aborting it closes the stream. */
   readonly signal?: AbortSignal;
   /** Check events against the schemas (default true). */

@@ -71,6 +71,8 @@ export interface StreamController {
   /** The cursor to resume from (`Last-Event-ID`), if any. */
   readonly lastEventId: string | undefined;
   message(message: SseMessage): void;
+  /** Moves the resume cursor without a message (a REST page's `next` past filtered-out events). */
+  cursor(id: string | undefined): void;
   state(state: StreamState): void;
   /** Reports a transient error; the transport then reconnects. */
   error(error: CauseFlowStreamError): void;
@@ -130,6 +132,9 @@ export class CauseFlowStream implements AsyncIterable<CauseFlowEvent> {
         return stream.#lastEventId;
       },
       message: (m) => this.#message(m),
+      cursor: (id) => {
+        if (!this.#abort.signal.aborted) this.#lastEventId = id;
+      },
       state: (s) => this.#setState(s),
       error: (e) => {
         if (!this.#abort.signal.aborted) this.#emitter.emit('error', e);

@@ -6,6 +6,7 @@
 import { EVENT_NAMES } from '@causeflow/events';
 import { CauseFlowStreamError, connectError, errorFromResponse, tokenError } from './errors.js';
 import { type AttemptOutcome, runReconnectLoop } from './reconnect.js';
+import { catchUpOverRest } from './rest.js';
 import {
   type CommonStreamOptions,
   closeOnAbort,
@@ -103,7 +104,12 @@ async function runTicketTransport(
   }
   const heartbeatMs = options.heartbeatMs ?? 30_000;
   const base = endpointUrl(options.url, STREAM_PATH);
+  let caughtUp = false;
   const connect = async (): Promise<AttemptOutcome> => {
+    if (options.catchUp && !caughtUp) {
+      await catchUpOverRest(options, controller);
+      caughtUp = true;
+    }
     const { ticket } = await fetchTicket({ ...options, signal: controller.signal });
     if (controller.signal.aborted) return { receivedData: false };
     // Resume after the last cursor received so far (not the one the stream was opened with).

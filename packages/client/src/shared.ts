@@ -105,28 +105,52 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** An idle timer: `kick()` restarts it; `onIdle` runs when `ms` pass without a kick. */
+/** An idle timer: `kick()` restarts it (also after `stop()`); `onIdle` runs when `ms` pass without a kick. */
 export interface Watchdog {
   kick(): void;
   stop(): void;
 }
 
+/** Checks per idle window: idleness is noticed between `ms` and `ms · (1 + 1/TICKS)` after the last kick. */
+const TICKS = 5;
+
 /**
- * Creates and starts an idle watchdog.
+ * Creates and starts an idle watchdog. `kick()` runs once per frame, so it only counts: a timer
+ * ticks `TICKS` times per window and calls `onIdle` after a whole window of ticks without a kick.
  * @example
  * const dog = createWatchdog(75_000, () => connection.abort()); // kick() on every message
  */
 export function createWatchdog(ms: number, onIdle: () => void): Watchdog {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const kick = () => {
-    clearTimeout(timer);
-    timer = setTimeout(onIdle, ms);
+  let kicks = 0;
+  let seen = 0;
+  let quietTicks = 0;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const tick = () => {
+    if (kicks !== seen) {
+      seen = kicks;
+      quietTicks = 0;
+      return;
+    }
+    quietTicks += 1;
+    if (quietTicks >= TICKS) {
+      clearInterval(timer);
+      timer = undefined;
+      onIdle();
+    }
   };
-  kick();
+  const start = () => {
+    quietTicks = 0;
+    seen = kicks;
+    timer = setInterval(tick, ms / TICKS);
+  };
+  start();
   return {
-    kick,
+    kick: () => {
+      kicks += 1;
+      if (timer === undefined) start();
+    },
     stop: () => {
-      clearTimeout(timer);
+      clearInterval(timer);
       timer = undefined;
     },
   };

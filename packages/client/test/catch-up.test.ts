@@ -202,6 +202,39 @@ describe('openStream({ catchUp: true })', () => {
     expect(seen[0]).toBe(stored[29]?.cursor);
   });
 
+  it("joins the stream at the page's next cursor, past events the filter dropped", async () => {
+    const s = await server();
+    await s.stream.publish(range(0, 3).map((n) => numbered(n)));
+    const dropped = await s.stream.publish([
+      sample('user.created', { tenantId: TENANT }),
+      sample('user.created', { tenantId: TENANT }),
+    ]);
+    const seen: (string | undefined)[] = [];
+    const recording: typeof fetch = (input, init) => {
+      if (String(input).includes('/notifications/stream')) {
+        seen.push(new Headers(init?.headers).get('last-event-id') ?? undefined);
+      }
+      return fetch(input, init);
+    };
+    const stream = track(
+      openStream({
+        url: s.url,
+        token: () => s.stream.token(),
+        events: ['investigation.*'],
+        catchUp: true,
+        fetch: recording,
+        backoff: fast,
+      }),
+    );
+    const received: number[] = [];
+    stream.on('investigation.progress', (e) => {
+      received.push(stepOf(e));
+    });
+    await waitFor(() => stream.state === 'open', 5000, 'open');
+    expect(received).toEqual([0, 1, 2]);
+    expect(seen[0]).toBe(dropped[1]?.cursor);
+  });
+
   it('catches up the same way on the ticket transport', async () => {
     const s = await server();
     const stored = await s.stream.publish(range(0, 10).map((n) => numbered(n)));

@@ -14,7 +14,9 @@ export type Handler<P> = (payload: P) => unknown;
  * em.emit('tick', 1); off();
  */
 export class TypedEmitter<M> {
-  readonly #handlers = new Map<keyof M, Set<Handler<never>>>();
+  // Copy-on-write lists: `emit` iterates the list it read, so handlers may (un)subscribe while
+  // running, and emitting allocates nothing.
+  readonly #handlers = new Map<keyof M, readonly Handler<never>[]>();
   readonly #onHandlerError: (error: unknown, name: keyof M) => void;
 
   /** `onHandlerError` receives what a handler threw or rejected with. */
@@ -22,32 +24,32 @@ export class TypedEmitter<M> {
     this.#onHandlerError = onHandlerError;
   }
 
-  /** Adds a handler; returns a function that removes it (idempotent). */
+  /** Adds a handler (once, however often it is added); returns a function that removes it (idempotent). */
   on<K extends keyof M>(name: K, handler: Handler<M[K]>): () => void {
-    let set = this.#handlers.get(name);
-    if (!set) {
-      set = new Set();
-      this.#handlers.set(name, set);
-    }
     const entry = handler as Handler<never>;
-    set.add(entry);
+    const list = this.#handlers.get(name) ?? [];
+    if (!list.includes(entry)) this.#handlers.set(name, [...list, entry]);
     return () => {
-      this.#handlers.get(name)?.delete(entry);
+      const current = this.#handlers.get(name);
+      if (!current?.includes(entry)) return;
+      const rest = current.filter((h) => h !== entry);
+      if (rest.length === 0) this.#handlers.delete(name);
+      else this.#handlers.set(name, rest);
     };
   }
 
   /** Number of handlers registered for `name`. */
   count(name: keyof M): number {
-    return this.#handlers.get(name)?.size ?? 0;
+    return this.#handlers.get(name)?.length ?? 0;
   }
 
-  /** Calls every handler of `name` (a snapshot, so handlers may unsubscribe while running). */
+  /** Calls every handler of `name` registered when the emit started. */
   emit<K extends keyof M>(name: K, payload: M[K]): void {
-    const set = this.#handlers.get(name);
-    if (!set || set.size === 0) return;
-    for (const handler of [...set]) {
+    const list = this.#handlers.get(name) as readonly Handler<M[K]>[] | undefined;
+    if (list === undefined) return;
+    for (let i = 0; i < list.length; i++) {
       try {
-        const result = (handler as Handler<M[K]>)(payload);
+        const result = (list[i] as Handler<M[K]>)(payload);
         if (result instanceof Promise) {
           result.then(undefined, (error: unknown) => this.#onHandlerError(error, name));
         }

@@ -14,6 +14,7 @@ export type StreamErrorCode =
   | 'http_error'
   | 'bad_response'
   | 'network_error'
+  | 'origin_not_allowed'
   | 'heartbeat_timeout'
   | 'token_error'
   | 'handler_error'
@@ -87,5 +88,49 @@ export async function errorFromResponse(res: Response): Promise<CauseFlowStreamE
     status: res.status,
     fatal: res.status === 400 || res.status === 403,
     ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  });
+}
+
+/**
+ * The error for a token function that failed. A `CauseFlowStreamError` it threw is kept as is,
+ * so a token source can stop the stream for good by throwing one with `fatal: true`.
+ */
+export function tokenError(cause: unknown): CauseFlowStreamError {
+  if (cause instanceof CauseFlowStreamError) return cause;
+  return new CauseFlowStreamError('the token function failed', { code: 'token_error', cause });
+}
+
+/** Where this code runs, when it is a page (or worker) with an origin of its own. */
+function pageOrigin(): string | undefined {
+  const origin = (globalThis as { location?: { origin?: unknown } }).location?.origin;
+  return typeof origin === 'string' && origin !== 'null' ? origin : undefined;
+}
+
+/**
+ * The error for a request that got no response. In a browser calling another origin, a CORS
+ * refusal looks exactly like a server that is down; a `no-cors` probe tells them apart: when the
+ * server answers it, the request was refused by CORS, so the page's origin is probably not allowed.
+ */
+export async function connectError(
+  url: URL,
+  cause: unknown,
+  fetchImpl: typeof fetch,
+): Promise<CauseFlowStreamError> {
+  const origin = pageOrigin();
+  if (origin !== undefined && origin !== url.origin) {
+    const reachable = await fetchImpl(url, { method: 'HEAD', mode: 'no-cors' }).then(
+      () => true,
+      () => false,
+    );
+    if (reachable) {
+      return new CauseFlowStreamError(
+        `${url.origin} answered, but refused this page's origin ${origin}: the origin is probably not allowed (add it to the server's CORS_ORIGINS)`,
+        { code: 'origin_not_allowed', cause },
+      );
+    }
+  }
+  return new CauseFlowStreamError(`cannot connect to ${url.origin}`, {
+    code: 'network_error',
+    cause,
   });
 }

@@ -13,6 +13,15 @@ export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, parseRetryAfter } f
 export type { Handler } from './emitter.js';
 export { CauseFlowStreamError, type StreamErrorCode } from './errors.js';
 export { type OpenStreamOptions, openStream } from './open-stream.js';
+export {
+  EVENTS_PATH,
+  type EventPage,
+  type EventPages,
+  type ListEventsOptions,
+  listEvents,
+  type PagedEvent,
+  type SkippedEvent,
+} from './rest.js';
 export type { CommonStreamOptions, TokenSource } from './shared.js';
 export {
   createSseDecoder,
@@ -36,3 +45,13 @@ export {
   type StreamTicket,
   type TicketStreamOptions,
 } from './ticket.js';
+export {
+  generateWebhookSecret,
+  type SignWebhookInput,
+  signWebhook,
+  type VerifyWebhookOptions,
+  verifyWebhook,
+  type WebhookErrorCode,
+  type WebhookHeaders,
+  WebhookVerificationError,
+} from './webhooks.js';

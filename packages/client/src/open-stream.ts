@@ -2,8 +2,9 @@
  * `openStream`: the fetch-streaming transport (Node 20 and browsers). Sends the bearer token as a
  * header, resumes with `Last-Event-ID`, and reconnects after every drop, clean closes included.
  */
-import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
-import { CauseFlowStreamError, errorFromResponse } from './errors.js';
+import { CauseFlowStreamError, connectError, errorFromResponse, tokenError } from './errors.js';
+import { type AttemptOutcome, runReconnectLoop } from './reconnect.js';
+import { catchUpOverRest } from './rest.js';
 import {
   type CommonStreamOptions,
   closeOnAbort,
@@ -11,7 +12,6 @@ import {
   endpointUrl,
   resolveToken,
   STREAM_PATH,
-  sleep,
   withQuery,
 } from './shared.js';
 import { createSseDecoder } from './sse.js';
@@ -19,13 +19,6 @@ import { CauseFlowStream, type StreamController } from './stream.js';
 
 /** Options of `openStream`. */
 export type OpenStreamOptions = CommonStreamOptions;
-
-/** What one connection attempt ended with. */
-interface AttemptOutcome {
-  /** At least one message (event or ping) arrived. */
-  readonly receivedData: boolean;
-  readonly error?: CauseFlowStreamError;
-}
 
 /**
  * Opens a typed, self-healing CauseFlow event stream over fetch.
@@ -48,33 +41,29 @@ async function runFetchTransport(
 ): Promise<void> {
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   const heartbeatMs = options.heartbeatMs ?? 30_000;
-  const maxMs = options.backoff?.maxMs ?? DEFAULT_BACKOFF.maxMs;
-  const base = { initialMs: options.backoff?.initialMs ?? DEFAULT_BACKOFF.initialMs };
   const streamUrl = withQuery(endpointUrl(options.url, STREAM_PATH), options);
-  let attempt = 0;
-  let first = true;
-
-  while (!controller.signal.aborted) {
-    controller.state(first ? 'connecting' : 'reconnecting');
-    first = false;
-    const outcome = await connectOnce();
-    if (controller.signal.aborted) return;
-    if (outcome.receivedData) attempt = 0;
-    if (outcome.error) controller.error(outcome.error);
-    controller.state('reconnecting');
-    const delay =
-      (outcome.error?.retryAfterMs ?? 0) +
-      backoffDelay(attempt, { initialMs: base.initialMs, maxMs });
-    attempt += 1;
-    await sleep(delay, controller.signal);
-  }
+  let caughtUp = false;
+  const loop = runReconnectLoop({
+    signal: controller.signal,
+    backoff: options.backoff,
+    connect: async () => {
+      if (options.catchUp && !caughtUp) {
+        await catchUpOverRest(options, controller);
+        caughtUp = true;
+      }
+      return connectOnce();
+    },
+    state: (state) => controller.state(state),
+    error: (error) => controller.error(error),
+  });
+  await loop.done;
 
   async function request(connection: AbortController): Promise<Response | CauseFlowStreamError> {
     let token: string;
     try {
       token = await resolveToken(options.token);
     } catch (cause) {
-      return new CauseFlowStreamError('the token function failed', { code: 'token_error', cause });
+      return tokenError(cause);
     }
     const headers: Record<string, string> = {
       accept: 'text/event-stream',
@@ -84,10 +73,7 @@ async function runFetchTransport(
     try {
       return await fetchImpl(streamUrl, { headers, signal: connection.signal });
     } catch (cause) {
-      return new CauseFlowStreamError(`cannot connect to ${streamUrl.origin}`, {
-        code: 'network_error',
-        cause,
-      });
+      return await connectError(streamUrl, cause, fetchImpl);
     }
   }
 
@@ -106,7 +92,10 @@ async function runFetchTransport(
         await res.body?.cancel().catch(() => {});
         res = await request(connection);
       }
-      if (res instanceof CauseFlowStreamError) return { receivedData: false, error: res };
+      if (res instanceof CauseFlowStreamError) {
+        if (res.fatal) throw res;
+        return { receivedData: false, error: res };
+      }
       if (!res.ok) {
         const error = await errorFromResponse(res);
         if (error.fatal) throw error;
@@ -147,9 +136,7 @@ async function runFetchTransport(
         watchdog.kick();
         controller.message(message);
       },
-      onRetry: (ms) => {
-        base.initialMs = ms;
-      },
+      onRetry: (ms) => loop.setRetry(ms),
       onComment: () => watchdog.kick(),
     });
     const reader = body.getReader();

@@ -18,6 +18,12 @@ export interface CommonStreamOptions {
   readonly incidentId?: string;
   /** Resume after this cursor (replay, then live). */
   readonly lastEventId?: string;
+  /**
+   * First page through `GET /v1/events` after `lastEventId` (from the oldest retained event when
+   * absent), then stream live from the last cursor read: no gap, no duplicate at the switch.
+   * For a consumer that was away longer than the stream's replay should carry. Default false.
+   */
+  readonly catchUp?: boolean;
   /** Aborting it closes the stream. */
   readonly signal?: AbortSignal;
   /** Check events against the schemas (default true). */
@@ -99,28 +105,52 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** An idle timer: `kick()` restarts it; `onIdle` runs when `ms` pass without a kick. */
+/** An idle timer: `kick()` restarts it (also after `stop()`); `onIdle` runs when `ms` pass without a kick. */
 export interface Watchdog {
   kick(): void;
   stop(): void;
 }
 
+/** Checks per idle window: idleness is noticed between `ms` and `ms · (1 + 1/TICKS)` after the last kick. */
+const TICKS = 5;
+
 /**
- * Creates and starts an idle watchdog.
+ * Creates and starts an idle watchdog. `kick()` runs once per frame, so it only counts: a timer
+ * ticks `TICKS` times per window and calls `onIdle` after a whole window of ticks without a kick.
  * @example
  * const dog = createWatchdog(75_000, () => connection.abort()); // kick() on every message
  */
 export function createWatchdog(ms: number, onIdle: () => void): Watchdog {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const kick = () => {
-    clearTimeout(timer);
-    timer = setTimeout(onIdle, ms);
+  let kicks = 0;
+  let seen = 0;
+  let quietTicks = 0;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const tick = () => {
+    if (kicks !== seen) {
+      seen = kicks;
+      quietTicks = 0;
+      return;
+    }
+    quietTicks += 1;
+    if (quietTicks >= TICKS) {
+      clearInterval(timer);
+      timer = undefined;
+      onIdle();
+    }
   };
-  kick();
+  const start = () => {
+    quietTicks = 0;
+    seen = kicks;
+    timer = setInterval(tick, ms / TICKS);
+  };
+  start();
   return {
-    kick,
+    kick: () => {
+      kicks += 1;
+      if (timer === undefined) start();
+    },
     stop: () => {
-      clearTimeout(timer);
+      clearInterval(timer);
       timer = undefined;
     },
   };

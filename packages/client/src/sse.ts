@@ -4,7 +4,7 @@
  */
 import { createParser } from 'eventsource-parser';
 
-/** One parsed SSE message; `event` and `id` are absent when the frame had no such field. */
+/** One parsed SSE message; `event` and `id` are undefined when the frame had no such field. */
 export interface SseMessage {
   readonly event?: string;
   readonly id?: string;
@@ -36,12 +36,8 @@ export interface SseDecoder {
 export function createSseDecoder(callbacks: SseDecoderCallbacks): SseDecoder {
   const text = new TextDecoder('utf-8');
   const parser = createParser({
-    onEvent: (m) => {
-      const message: { event?: string; id?: string; data: string } = { data: m.data };
-      if (m.event !== undefined) message.event = m.event;
-      if (m.id !== undefined) message.id = m.id;
-      callbacks.onMessage(message);
-    },
+    // eventsource-parser's message is already the right shape (absent fields are undefined).
+    onEvent: callbacks.onMessage,
     onRetry: (ms) => callbacks.onRetry?.(ms),
     onComment: (c) => callbacks.onComment?.(c),
   });

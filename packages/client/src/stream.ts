@@ -5,9 +5,9 @@
  */
 import {
   type CauseFlowEvent,
+  EVENT_NAMES,
   type EventMap,
   type EventName,
-  isEventName,
   type StreamResetData,
   type ValidationIssue,
   validateEvent,
@@ -71,6 +71,8 @@ export interface StreamController {
   /** The cursor to resume from (`Last-Event-ID`), if any. */
   readonly lastEventId: string | undefined;
   message(message: SseMessage): void;
+  /** Moves the resume cursor without a message (a REST page's `next` past filtered-out events). */
+  cursor(id: string | undefined): void;
   state(state: StreamState): void;
   /** Reports a transient error; the transport then reconnects. */
   error(error: CauseFlowStreamError): void;
@@ -86,6 +88,11 @@ interface Subscriber {
   wake: (() => void) | undefined;
   done: boolean;
 }
+
+/** Event name → its domain wildcard (`incident.created` → `incident.*`); only catalog names. */
+const DOMAIN_WILDCARD: ReadonlyMap<string, string> = new Map(
+  EVENT_NAMES.map((name) => [name, `${name.slice(0, name.indexOf('.'))}.*`]),
+);
 
 /** Iterator backlog above which the transport stops reading (TCP backpressure, then replay). */
 const HIGH_WATER_MARK = 1024;
@@ -104,6 +111,8 @@ export class CauseFlowStream implements AsyncIterable<CauseFlowEvent> {
   readonly #validate: boolean;
   readonly #subscribers = new Set<Subscriber>();
   #lastEventId: string | undefined;
+  /** Mirrors `#abort.signal.aborted`, read once per frame (a plain field is cheaper). */
+  #closed = false;
   #state: StreamState | undefined;
   #fatal: CauseFlowStreamError | undefined;
   #drainWaiters: (() => void)[] = [];
@@ -130,6 +139,9 @@ export class CauseFlowStream implements AsyncIterable<CauseFlowEvent> {
         return stream.#lastEventId;
       },
       message: (m) => this.#message(m),
+      cursor: (id) => {
+        if (!this.#abort.signal.aborted) this.#lastEventId = id;
+      },
       state: (s) => this.#setState(s),
       error: (e) => {
         if (!this.#abort.signal.aborted) this.#emitter.emit('error', e);
@@ -211,22 +223,19 @@ export class CauseFlowStream implements AsyncIterable<CauseFlowEvent> {
     };
   }
 
+  // The hot path: one call per frame. It allocates nothing beyond the parsed payload on the way
+  // to handlers (the rare invalid/unknown paths build their payloads in #invalid and #unknown).
   #message(message: SseMessage): void {
-    if (this.#abort.signal.aborted) return;
-    if (message.id !== undefined) this.#lastEventId = message.id === '' ? undefined : message.id;
+    if (this.#closed) return;
+    const id = message.id;
+    if (id !== undefined) this.#lastEventId = id === '' ? undefined : id;
     const name = message.event;
     if (name === 'ping') return;
-    const id = message.id ? { id: message.id } : {};
     let payload: unknown;
     try {
       payload = JSON.parse(message.data);
     } catch {
-      this.#emitter.emit('invalid', {
-        raw: message.data,
-        errors: [{ path: '', keyword: 'json', message: 'is not valid JSON' }],
-        ...(name === undefined ? {} : { event: name }),
-        ...id,
-      });
+      this.#invalid(message, [{ path: '', keyword: 'json', message: 'is not valid JSON' }]);
       return;
     }
     if (name === 'stream.reset') {
@@ -235,15 +244,8 @@ export class CauseFlowStream implements AsyncIterable<CauseFlowEvent> {
     }
     const declared = (payload as { event?: unknown } | null)?.event;
     const eventName = typeof declared === 'string' ? declared : name;
-    const invalid = (errors: readonly ValidationIssue[]) =>
-      this.#emitter.emit('invalid', {
-        raw: message.data,
-        errors,
-        ...(name === undefined ? {} : { event: name }),
-        ...id,
-      });
     if (name !== undefined && typeof declared === 'string' && declared !== name) {
-      invalid([
+      this.#invalid(message, [
         {
           path: '/event',
           keyword: 'const',
@@ -252,25 +254,40 @@ export class CauseFlowStream implements AsyncIterable<CauseFlowEvent> {
       ]);
       return;
     }
-    if (eventName === undefined || !isEventName(eventName)) {
-      this.#emitter.emit('unknown', { event: eventName ?? 'message', data: payload, ...id });
+    const wildcard = eventName === undefined ? undefined : DOMAIN_WILDCARD.get(eventName);
+    if (wildcard === undefined) {
+      this.#emitter.emit('unknown', {
+        event: eventName ?? 'message',
+        data: payload,
+        ...(id ? { id } : {}),
+      });
       return;
     }
     if (this.#validate) {
       const result = validateEvent(payload);
       if (!result.ok) {
-        invalid(result.errors);
+        this.#invalid(message, result.errors);
         return;
       }
     }
-    this.#deliver(payload as CauseFlowEvent);
+    this.#deliver(payload as CauseFlowEvent, wildcard);
   }
 
-  #deliver(event: CauseFlowEvent): void {
+  #invalid(message: SseMessage, errors: readonly ValidationIssue[]): void {
+    this.#emitter.emit('invalid', {
+      raw: message.data,
+      errors,
+      ...(message.event === undefined ? {} : { event: message.event }),
+      ...(message.id ? { id: message.id } : {}),
+    });
+  }
+
+  #deliver(event: CauseFlowEvent, wildcard: string): void {
     const emitter = this.#emitter as unknown as TypedEmitter<Record<string, CauseFlowEvent>>;
     emitter.emit(event.event, event);
-    emitter.emit(`${event.event.slice(0, event.event.indexOf('.'))}.*`, event);
+    emitter.emit(wildcard, event);
     emitter.emit('*', event);
+    if (this.#subscribers.size === 0) return;
     for (const sub of this.#subscribers) {
       if (sub.done) continue;
       sub.queue.push(event);
@@ -317,6 +334,7 @@ export class CauseFlowStream implements AsyncIterable<CauseFlowEvent> {
             });
       this.#emitter.emit('error', this.#fatal);
     }
+    this.#closed = true;
     this.#abort.abort();
     this.#setState('closed');
     for (const sub of this.#subscribers) sub.wake?.();

@@ -4,8 +4,9 @@
  * Each reconnect fetches a new ticket and resumes with `lastEventId=`.
  */
 import { EVENT_NAMES } from '@causeflow/events';
-import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
-import { CauseFlowStreamError, errorFromResponse } from './errors.js';
+import { CauseFlowStreamError, connectError, errorFromResponse, tokenError } from './errors.js';
+import { type AttemptOutcome, runReconnectLoop } from './reconnect.js';
+import { catchUpOverRest } from './rest.js';
 import {
   type CommonStreamOptions,
   closeOnAbort,
@@ -13,7 +14,6 @@ import {
   endpointUrl,
   resolveToken,
   STREAM_PATH,
-  sleep,
   TICKETS_PATH,
   withQuery,
 } from './shared.js';
@@ -46,17 +46,14 @@ export async function fetchTicket(
   const url = endpointUrl(options.url, TICKETS_PATH);
   const post = async () => {
     const token = await resolveToken(options.token).catch((cause: unknown) => {
-      throw new CauseFlowStreamError('the token function failed', { code: 'token_error', cause });
+      throw tokenError(cause);
     });
     return fetchImpl(url, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
       ...(options.signal ? { signal: options.signal } : {}),
-    }).catch((cause: unknown) => {
-      throw new CauseFlowStreamError(`cannot connect to ${url.origin}`, {
-        code: 'network_error',
-        cause,
-      });
+    }).catch(async (cause: unknown) => {
+      throw await connectError(url, cause, fetchImpl);
     });
   };
   let res = await post();
@@ -106,42 +103,31 @@ async function runTicketTransport(
     });
   }
   const heartbeatMs = options.heartbeatMs ?? 30_000;
-  const backoff = {
-    initialMs: options.backoff?.initialMs ?? DEFAULT_BACKOFF.initialMs,
-    maxMs: options.backoff?.maxMs ?? DEFAULT_BACKOFF.maxMs,
-  };
   const base = endpointUrl(options.url, STREAM_PATH);
-  let attempt = 0;
-  let first = true;
-
-  while (!controller.signal.aborted) {
-    controller.state(first ? 'connecting' : 'reconnecting');
-    first = false;
-    let receivedData = false;
-    let retryAfterMs: number | undefined;
-    try {
-      const { ticket } = await fetchTicket({ ...options, signal: controller.signal });
-      if (controller.signal.aborted) return;
-      const url = withQuery(base, options, { ticket, lastEventId: controller.lastEventId });
-      receivedData = await listen(new EventSourceImpl(url));
-      if (!controller.signal.aborted && !receivedData) {
-        controller.error(
-          new CauseFlowStreamError('the EventSource failed', { code: 'network_error' }),
-        );
-      }
-    } catch (error) {
-      if (controller.signal.aborted) return;
-      if (!(error instanceof CauseFlowStreamError)) throw error;
-      if (error.fatal) throw error;
-      retryAfterMs = error.retryAfterMs;
-      controller.error(error);
+  let caughtUp = false;
+  const connect = async (): Promise<AttemptOutcome> => {
+    if (options.catchUp && !caughtUp) {
+      await catchUpOverRest(options, controller);
+      caughtUp = true;
     }
-    if (controller.signal.aborted) return;
-    if (receivedData) attempt = 0;
-    controller.state('reconnecting');
-    await sleep((retryAfterMs ?? 0) + backoffDelay(attempt, backoff), controller.signal);
-    attempt += 1;
-  }
+    const { ticket } = await fetchTicket({ ...options, signal: controller.signal });
+    if (controller.signal.aborted) return { receivedData: false };
+    // Resume after the last cursor received so far (not the one the stream was opened with).
+    const url = withQuery(base, options, { ticket, lastEventId: controller.lastEventId });
+    const receivedData = await listen(new EventSourceImpl(url));
+    if (controller.signal.aborted || receivedData) return { receivedData };
+    return {
+      receivedData,
+      error: new CauseFlowStreamError('the EventSource failed', { code: 'network_error' }),
+    };
+  };
+  await runReconnectLoop({
+    signal: controller.signal,
+    backoff: options.backoff,
+    connect,
+    state: (state) => controller.state(state),
+    error: (error) => controller.error(error),
+  }).done;
 
   /** Resolves when the EventSource errors, goes idle or the stream closes; true if data arrived. */
   function listen(source: EventSource): Promise<boolean> {

@@ -2,7 +2,9 @@ import type { CauseFlowEvent, EventOf, StreamResetData, ValidationIssue } from '
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { CauseFlowStreamError } from './errors.js';
 import { openStream } from './open-stream.js';
+import { type EventPage, listEvents, type PagedEvent } from './rest.js';
 import type { StreamState, UnknownEvent } from './stream.js';
+import { verifyWebhook, type WebhookErrorCode, type WebhookVerificationError } from './webhooks.js';
 
 // A stream that never connects: closed before its transport starts.
 function closedStream() {
@@ -61,5 +63,23 @@ describe('handler types', () => {
       .toEqualTypeOf<string | (() => string | Promise<string>)>();
     // @ts-expect-error the token must be a string or a function
     openStream({ url: 'http://127.0.0.1:1', token: 42, signal: AbortSignal.abort() });
+  });
+});
+
+describe('REST and webhook types', () => {
+  it('types listEvents as an awaitable first page and an async iterable of pages of typed events', () => {
+    expectTypeOf(listEvents).returns.resolves.toEqualTypeOf<EventPage>();
+    expectTypeOf(listEvents).returns.toExtend<AsyncIterable<EventPage>>();
+    expectTypeOf<EventPage['events'][number]>().toEqualTypeOf<PagedEvent>();
+    expectTypeOf<PagedEvent['event']>().toEqualTypeOf<CauseFlowEvent>();
+    expectTypeOf<EventPage['next']>().toEqualTypeOf<string | undefined>();
+  });
+
+  it('types verifyWebhook as resolving to the event union, with typed refusal codes', () => {
+    expectTypeOf(verifyWebhook).returns.resolves.toEqualTypeOf<CauseFlowEvent>();
+    expectTypeOf<WebhookVerificationError['code']>().toEqualTypeOf<WebhookErrorCode>();
+    expectTypeOf(verifyWebhook).parameter(2).toEqualTypeOf<string | readonly string[]>();
+    // @ts-expect-error the secret is required
+    void (() => verifyWebhook('{}', {}));
   });
 });

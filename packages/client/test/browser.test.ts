@@ -111,4 +111,59 @@ describe.skipIf(!hasChromium && !inCI)(title, () => {
       await server.close();
     }
   }, 30_000);
+
+  it('reports a CORS refusal as "origin probably not allowed", and a server that is down as "cannot connect"', async () => {
+    const server = await startTestServer({ corsOrigins: ['https://someone-else.example'] });
+    const down = createServer();
+    await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', resolve));
+    const downUrl = `http://127.0.0.1:${(down.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => down.close(() => resolve()));
+    try {
+      const tab = await browser.newPage();
+      await tab.goto(`${pageOrigin}/`);
+      const token = await server.token();
+      await tab.evaluate(`(async () => {
+        const client = await import('/causeflow-client.js');
+        window.errors = { refused: [], down: [] };
+        for (const [name, url] of [['refused', ${JSON.stringify(server.url)}], ['down', ${JSON.stringify(downUrl)}]]) {
+          const stream = client.openStream({ url, token: ${JSON.stringify(token)}, backoff: { initialMs: 50, maxMs: 100 } });
+          stream.on('error', (e) => window.errors[name].push(e.code + ': ' + e.message));
+          window.errors[name].stream = stream;
+        }
+        window.ticketErrors = [];
+        const ticket = client.openEventSourceWithTicket({ url: ${JSON.stringify(server.url)}, token: ${JSON.stringify(token)}, backoff: { initialMs: 50, maxMs: 100 } });
+        ticket.on('error', (e) => window.ticketErrors.push(e.code));
+      })()`);
+      await tab.waitForFunction(
+        () => {
+          const w = window as unknown as {
+            errors: { refused: string[]; down: string[] };
+            ticketErrors: string[];
+          };
+          return (
+            w.errors.refused.length > 0 && w.errors.down.length > 0 && w.ticketErrors.length > 0
+          );
+        },
+        undefined,
+        { timeout: 10_000 },
+      );
+      const { errors, ticketErrors } = (await tab.evaluate(() => {
+        const w = window as unknown as {
+          errors: { refused: string[]; down: string[] };
+          ticketErrors: string[];
+        };
+        return {
+          errors: { refused: [...w.errors.refused], down: [...w.errors.down] },
+          ticketErrors: [...w.ticketErrors],
+        };
+      })) as { errors: { refused: string[]; down: string[] }; ticketErrors: string[] };
+      expect(errors.refused[0]).toMatch(/^origin_not_allowed: .*origin is probably not allowed/);
+      expect(errors.refused[0]).toContain(pageOrigin);
+      expect(errors.down[0]).toMatch(/^network_error: cannot connect/);
+      expect(ticketErrors[0]).toBe('origin_not_allowed');
+      await tab.close();
+    } finally {
+      await server.close();
+    }
+  }, 30_000);
 });

@@ -260,6 +260,60 @@ describe('against the stream server', () => {
     expect(titles).toEqual(['first', 'second']);
   });
 
+  it('resumes a ticket stream from the last received cursor, receiving what was published during the gap once', async () => {
+    const s = await server();
+    const [initial] = await s.publish([numbered(0)]);
+    // EventSources the transport opens, so the test can drop the current one.
+    const sources: EventSource[] = [];
+    class TrackedEventSource extends EventSource {
+      constructor(url: string | URL) {
+        super(url);
+        sources.push(this);
+      }
+    }
+    // The second ticket request is held until the test has published into the gap.
+    let releaseTicket: () => void = () => {};
+    const gapPublished = new Promise<void>((resolve) => {
+      releaseTicket = resolve;
+    });
+    let ticketRequests = 0;
+    const gatedFetch: typeof fetch = async (input, init) => {
+      if (String(input).endsWith('/tickets') && ++ticketRequests === 2) await gapPublished;
+      return fetch(input, init);
+    };
+    const stream = track(
+      openEventSourceWithTicket({
+        url: s.url,
+        token: () => s.token(),
+        lastEventId: initial?.cursor,
+        EventSource: TrackedEventSource,
+        fetch: gatedFetch,
+        backoff: fast,
+      }),
+    );
+    const received: number[] = [];
+    stream.on('investigation.progress', (e) => {
+      received.push(stepOf(e));
+    });
+    await waitFor(() => stream.state === 'open', 5000, 'open');
+    await s.publish([numbered(1), numbered(2)]);
+    await waitFor(() => received.length === 2, 5000, 'the first two events');
+    // What a dropped connection looks like to the transport (it closes the source itself).
+    const dropped = sources[0];
+    dropped?.onerror?.call(dropped, new Event('error'));
+    await waitFor(() => ticketRequests === 2, 5000, 'the reconnect asking for a ticket');
+    await s.publish([numbered(3), numbered(4)]);
+    releaseTicket();
+    await waitFor(() => sources.length === 2 && stream.state === 'open', 5000, 'the reconnect');
+    await s.publish([numbered(5)]);
+    await waitFor(() => received.includes(5), 5000, 'the sentinel event');
+    expect(received).toEqual([1, 2, 3, 4, 5]);
+    expect(new URL(sources[0]?.url ?? '').searchParams.get('lastEventId')).toBe(initial?.cursor);
+    expect(new URL(sources[1]?.url ?? '').searchParams.get('lastEventId')).not.toBe(
+      initial?.cursor,
+    );
+  });
+
   it('tail prints one line per event, NDJSON with --json, and connection notes on stderr', async () => {
     const s = await server();
     const token = await s.token();

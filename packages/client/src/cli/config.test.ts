@@ -57,4 +57,28 @@ describe('parseTailConfig', () => {
     expect(() => parseTailConfig(['--nope'], {})).toThrow(/nope/);
     expect(() => parseTailConfig(['--url', 'not a url'], {})).toThrow(/not a URL/);
   });
+
+  it('reads --since, --forward-to and --secret, and says where the token came from', () => {
+    const config = parseTailConfig(
+      ['--since', 'c1', '--forward-to', 'http://localhost:3000/hooks', '--secret', 'whsec_AAAA'],
+      { CAUSEFLOW_TOKEN: 'env-jwt' },
+    );
+    expect(config).toMatchObject({
+      since: 'c1',
+      forwardTo: 'http://localhost:3000/hooks',
+      secret: 'whsec_AAAA',
+      tokenFrom: 'CAUSEFLOW_TOKEN',
+    });
+    expect(parseTailConfig(['--token', 't'], {}).tokenFrom).toBe('--token');
+    expect(parseTailConfig([], {}).tokenFrom).toBeUndefined();
+  });
+
+  it('refuses a secret that is not whsec_, a secret without --forward-to, and a non-http target', () => {
+    expect(() => parseTailConfig(['--forward-to', 'http://h', '--secret', 'hunter2'], {})).toThrow(
+      /whsec_/,
+    );
+    expect(() => parseTailConfig(['--secret', 'whsec_AAAA'], {})).toThrow(/--forward-to/);
+    expect(() => parseTailConfig(['--forward-to', 'ftp://h'], {})).toThrow(/http/);
+    expect(() => parseTailConfig(['--since', 'a', '--last-event-id', 'b'], {})).toThrow(/one/);
+  });
 });

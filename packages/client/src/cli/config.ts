@@ -20,6 +20,14 @@ export interface TailConfig {
   readonly events: readonly string[] | undefined;
   readonly incidentId: string | undefined;
   readonly lastEventId: string | undefined;
+  /** Where `token` came from, for messages (`--token`, `CAUSEFLOW_TOKEN`); absent: the dev file. */
+  readonly tokenFrom?: '--token' | 'CAUSEFLOW_TOKEN' | undefined;
+  /** `--since <cursor>`: page what was missed over REST first, then follow live. */
+  readonly since?: string | undefined;
+  /** `--forward-to <url>`: POST every event there, signed like a real webhook delivery. */
+  readonly forwardTo?: string | undefined;
+  /** `--secret whsec_…` for `--forward-to`; one is generated (and printed) when absent. */
+  readonly secret?: string | undefined;
   readonly json: boolean;
   readonly color: boolean;
   readonly help: boolean;
@@ -36,11 +44,25 @@ Options:
                          from ${DEV_TOKEN_FILE})
   --events <list>        comma-separated names or domain wildcards, e.g. incident.*,remediation.approved
   --incident <id>        only events of this incident
-  --last-event-id <id>   resume after this cursor
+  --last-event-id <id>   resume the stream after this cursor
+  --since <cursor>       print what was missed after this cursor (REST catch-up), then follow live
+  --forward-to <url>     POST every event to this URL, signed like a real webhook delivery
+                         (Standard Webhooks headers), to develop a webhook handler locally
+  --secret <whsec_…>     the signing secret for --forward-to (default: a new one, printed)
   --json                 one JSON event per line (NDJSON)
   --no-color             no colours (also NO_COLOR=1, or when stdout is not a terminal)
   -h, --help             this help
 `;
+
+const SECRET_PATTERN = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
+
+function parseUrl(text: string, flag: string): URL {
+  try {
+    return new URL(text);
+  } catch {
+    throw new TypeError(`${flag}: not a URL: ${text}`);
+  }
+}
 
 /**
  * Parses argv (without the node and script entries) and env into a `TailConfig`; throws a
@@ -61,6 +83,9 @@ export function parseTailConfig(
       events: { type: 'string' },
       incident: { type: 'string' },
       'last-event-id': { type: 'string' },
+      since: { type: 'string' },
+      'forward-to': { type: 'string' },
+      secret: { type: 'string' },
       json: { type: 'boolean', default: false },
       color: { type: 'boolean' },
       'no-color': { type: 'boolean' },
@@ -70,19 +95,33 @@ export function parseTailConfig(
     allowPositionals: false,
   });
   const url = values.url ?? env.CAUSEFLOW_URL ?? DEFAULT_URL;
-  try {
-    new URL(url);
-  } catch {
-    throw new TypeError(`--url: not a URL: ${url}`);
+  parseUrl(url, '--url');
+  const forwardTo = values['forward-to'];
+  if (forwardTo !== undefined && !/^https?:$/.test(parseUrl(forwardTo, '--forward-to').protocol)) {
+    throw new TypeError(`--forward-to: not an http(s) URL: ${forwardTo}`);
+  }
+  if (values.secret !== undefined && !SECRET_PATTERN.test(values.secret)) {
+    throw new TypeError('--secret: expected whsec_ followed by base64 (as the server issues them)');
+  }
+  if (values.secret !== undefined && forwardTo === undefined) {
+    throw new TypeError('--secret: only meaningful with --forward-to');
+  }
+  if (values.since !== undefined && values['last-event-id'] !== undefined) {
+    throw new TypeError('--since and --last-event-id: give one of them');
   }
   const events = values.events
     ?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   const noColor = values['no-color'] === true || (env.NO_COLOR ?? '') !== '';
+  const envToken = env.CAUSEFLOW_TOKEN || undefined;
   return {
     url,
-    token: values.token ?? (env.CAUSEFLOW_TOKEN || undefined),
+    token: values.token ?? envToken,
+    tokenFrom: values.token !== undefined ? '--token' : envToken ? 'CAUSEFLOW_TOKEN' : undefined,
+    since: values.since,
+    forwardTo,
+    secret: values.secret,
     events: events && events.length > 0 ? events : undefined,
     incidentId: values.incident,
     lastEventId: values['last-event-id'],

@@ -1,0 +1,6 @@
+'use strict';
+// @causeflow/client is ESM only. This file is what require() resolves to, so that CommonJS callers
+// get a clear message instead of Node's "No \"exports\" main defined".
+throw new Error(
+  '@causeflow/client is ESM only: use import() from CommonJS, e.g. const { ... } = await import("@causeflow/client"), or write your module as ESM ("type": "module" or .mjs). See the README, section "CommonJS".',
+);

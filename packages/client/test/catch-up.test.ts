@@ -1,0 +1,260 @@
+// REST catch-up (`listEvents`) and `openStream({ catchUp: true })` against the real stream server
+// with a contract-faithful `GET /v1/events` in front of it (catch-up-server.ts).
+import type { CauseFlowEvent } from '@causeflow/events';
+import { EventSource } from 'eventsource';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  CauseFlowStreamError,
+  type EventPage,
+  listEvents,
+  openEventSourceWithTicket,
+  openStream,
+} from '../src/index.js';
+import type { CauseFlowStream } from '../src/stream.js';
+import { type CatchUpServer, startCatchUpServer } from './catch-up-server.js';
+import { sample, waitFor } from './fixtures.js';
+import { jsonError, startRawServer } from './raw-server.js';
+
+const TENANT = 'ten_test';
+const fast = { initialMs: 20, maxMs: 200 };
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function server(): Promise<CatchUpServer> {
+  const s = await startCatchUpServer({ config: { retryMs: 50 } });
+  cleanups.push(() => s.close());
+  return s;
+}
+
+function track<S extends CauseFlowStream>(stream: S): S {
+  cleanups.push(() => stream.close());
+  return stream;
+}
+
+function numbered(n: number, incidentId = 'inc_catch'): CauseFlowEvent {
+  const event = sample('investigation.progress', { tenantId: TENANT, incidentId });
+  (event.data as { message: string }).message = `step ${n}`;
+  return event;
+}
+
+const stepOf = (e: CauseFlowEvent) =>
+  Number(((e.data as { message?: string }).message ?? '').replace('step ', ''));
+
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+describe('listEvents', () => {
+  it('reads one typed page with await, and every page with for await', async () => {
+    const s = await server();
+    const stored = await s.stream.publish(range(0, 50).map((n) => numbered(n)));
+    const token = await s.stream.token();
+    const first = await listEvents({ url: s.url, token, limit: 20 });
+    expect(first.events.map((e) => stepOf(e.event))).toEqual(range(0, 20));
+    expect(first).toMatchObject({ hasMore: true, reset: false, next: stored[19]?.cursor });
+    expect(first.events[0]?.cursor).toBe(stored[0]?.cursor);
+    const pages: EventPage[] = [];
+    for await (const page of listEvents({ url: s.url, token, limit: 20, after: first.next })) {
+      pages.push(page);
+    }
+    expect(pages.map((p) => p.events.length)).toEqual([20, 10]);
+    expect(pages.flatMap((p) => p.events.map((e) => stepOf(e.event)))).toEqual(range(20, 50));
+    expect(pages.at(-1)).toMatchObject({ hasMore: false, next: stored[49]?.cursor });
+    expect(s.pages.map((q) => q.get('after'))).toEqual([
+      null,
+      stored[19]?.cursor,
+      stored[39]?.cursor,
+    ]);
+  });
+
+  it('sends the filters and the bearer token, and asks the token source again after a 401', async () => {
+    const s = await server();
+    await s.stream.publish([
+      numbered(1, 'inc_a'),
+      sample('incident.created', { tenantId: TENANT, incidentId: 'inc_a' }),
+      numbered(2, 'inc_b'),
+    ]);
+    const tokens = [await s.stream.token({ expiresInSeconds: -60 }), await s.stream.token()];
+    let calls = 0;
+    const page = await listEvents({
+      url: s.url,
+      token: () => tokens[Math.min(calls++, 1)] as string,
+      events: ['investigation.*'],
+      incidentId: 'inc_a',
+    });
+    expect(calls).toBe(2);
+    expect(page.events.map((e) => stepOf(e.event))).toEqual([1]);
+    expect(s.pages.at(-1)?.get('events')).toBe('investigation.*');
+    expect(s.pages.at(-1)?.get('incidentId')).toBe('inc_a');
+  });
+
+  it('reports reset when the cursor is unknown, starting at the oldest retained event', async () => {
+    const s = await server();
+    await s.stream.publish([numbered(1), numbered(2)]);
+    const page = await listEvents({ url: s.url, token: await s.stream.token(), after: 'nope' });
+    expect(page.reset).toBe(true);
+    expect(page.events.map((e) => stepOf(e.event))).toEqual([1, 2]);
+  });
+
+  it('keeps unknown and invalid items out of events, in skipped, with next still past them', async () => {
+    const newer = { event: 'billing.invoiced', tenantId: TENANT, timestamp: 'x', data: {} };
+    const bad = { ...sample('incident.created'), data: {} };
+    const good = sample('user.created');
+    const s = await startRawServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          events: [
+            { cursor: 'c1', event: newer },
+            { cursor: 'c2', event: bad },
+            { cursor: 'c3', event: good },
+          ],
+          next: 'c3',
+          hasMore: false,
+          reset: false,
+        }),
+      );
+    });
+    cleanups.push(() => s.close());
+    const page = await listEvents({ url: s.url, token: 't' });
+    expect(page.events).toEqual([{ cursor: 'c3', event: good }]);
+    expect(page.skipped.map((k) => [k.cursor, k.errors.length > 0])).toEqual([
+      ['c1', false],
+      ['c2', true],
+    ]);
+    expect(page.next).toBe('c3');
+  });
+
+  it('refuses a response that is not a page, and a server without the route, with typed errors', async () => {
+    const s = await startRawServer((req, res) => {
+      if (req.url?.startsWith('/missing')) return jsonError(res, 404, 'not_found');
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ events: 'nope', hasMore: false }));
+    });
+    cleanups.push(() => s.close());
+    const bad = await listEvents({ url: s.url, token: 't' }).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(CauseFlowStreamError);
+    expect(bad).toMatchObject({ code: 'bad_response' });
+    const missing = await listEvents({ url: `${s.url}/missing`, token: 't' }).catch((e) => e);
+    expect(missing).toMatchObject({ status: 404, fatal: true });
+  });
+});
+
+describe('openStream({ catchUp: true })', () => {
+  it('pages what it missed over REST, then streams live from the last cursor, with no gap or duplicate while events keep coming', async () => {
+    const s = await server();
+    const stored = await s.stream.publish(range(0, 50).map((n) => numbered(n)));
+    const stream = track(
+      openStream({
+        url: s.url,
+        token: () => s.stream.token(),
+        lastEventId: stored[19]?.cursor,
+        catchUp: true,
+        backoff: fast,
+      }),
+    );
+    const received: number[] = [];
+    stream.on('investigation.progress', (e) => {
+      received.push(stepOf(e));
+    });
+    // A publisher racing the switch from REST to the stream.
+    let n = 50;
+    const publishing = (async () => {
+      for (; n < 120; n += 1) {
+        await s.stream.publish([numbered(n)]);
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    await publishing;
+    await waitFor(() => received.includes(119), 10_000, 'the last published event');
+    expect(received).toEqual(range(20, 120));
+    expect(s.pages[0]?.get('after')).toBe(stored[19]?.cursor);
+    expect(stream.lastEventId).toEqual(expect.any(String));
+  });
+
+  it('resumes the stream with the cursor of the last REST page (Last-Event-ID)', async () => {
+    const s = await server();
+    const stored = await s.stream.publish(range(0, 30).map((n) => numbered(n)));
+    const seen: (string | undefined)[] = [];
+    const recording: typeof fetch = (input, init) => {
+      if (String(input).includes('/notifications/stream')) {
+        seen.push(new Headers(init?.headers).get('last-event-id') ?? undefined);
+      }
+      return fetch(input, init);
+    };
+    const stream = track(
+      openStream({
+        url: s.url,
+        token: () => s.stream.token(),
+        catchUp: true,
+        fetch: recording,
+        backoff: fast,
+      }),
+    );
+    const received: number[] = [];
+    stream.on('investigation.progress', (e) => {
+      received.push(stepOf(e));
+    });
+    await waitFor(() => stream.state === 'open', 5000, 'open');
+    await s.stream.publish([numbered(30)]);
+    await waitFor(() => received.includes(30), 5000, 'a live event');
+    expect(received).toEqual(range(0, 31));
+    expect(seen[0]).toBe(stored[29]?.cursor);
+  });
+
+  it("joins the stream at the page's next cursor, past events the filter dropped", async () => {
+    const s = await server();
+    await s.stream.publish(range(0, 3).map((n) => numbered(n)));
+    const dropped = await s.stream.publish([
+      sample('user.created', { tenantId: TENANT }),
+      sample('user.created', { tenantId: TENANT }),
+    ]);
+    const seen: (string | undefined)[] = [];
+    const recording: typeof fetch = (input, init) => {
+      if (String(input).includes('/notifications/stream')) {
+        seen.push(new Headers(init?.headers).get('last-event-id') ?? undefined);
+      }
+      return fetch(input, init);
+    };
+    const stream = track(
+      openStream({
+        url: s.url,
+        token: () => s.stream.token(),
+        events: ['investigation.*'],
+        catchUp: true,
+        fetch: recording,
+        backoff: fast,
+      }),
+    );
+    const received: number[] = [];
+    stream.on('investigation.progress', (e) => {
+      received.push(stepOf(e));
+    });
+    await waitFor(() => stream.state === 'open', 5000, 'open');
+    expect(received).toEqual([0, 1, 2]);
+    expect(seen[0]).toBe(dropped[1]?.cursor);
+  });
+
+  it('catches up the same way on the ticket transport', async () => {
+    const s = await server();
+    const stored = await s.stream.publish(range(0, 10).map((n) => numbered(n)));
+    const stream = track(
+      openEventSourceWithTicket({
+        url: s.url,
+        token: () => s.stream.token(),
+        lastEventId: stored[4]?.cursor,
+        catchUp: true,
+        EventSource,
+        backoff: fast,
+      }),
+    );
+    const received: number[] = [];
+    stream.on('investigation.progress', (e) => {
+      received.push(stepOf(e));
+    });
+    await waitFor(() => stream.state === 'open', 5000, 'open');
+    await s.stream.publish([numbered(10)]);
+    await waitFor(() => received.includes(10), 5000, 'a live event');
+    expect(received).toEqual(range(5, 11));
+  });
+});

@@ -30,6 +30,8 @@ export interface ListenOptions {
   readonly drain: () => Promise<void>;
   /** How long open connections may take to finish after the drain before they are cut. */
   readonly drainTimeoutMs: number;
+  /** Pending-connection queue length (Node's default is 511; a reconnect storm needs more). */
+  readonly backlog: number;
 }
 
 /** How often idle keep-alive sockets are closed while shutting down. */
@@ -99,7 +101,7 @@ export async function listen(options: ListenOptions): Promise<RunningServer> {
   const { host } = options;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, host, () => {
+    server.listen({ port: options.port, host, backlog: options.backlog }, () => {
       server.off('error', reject);
       resolve();
     });

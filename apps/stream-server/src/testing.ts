@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createMemoryEventLog, type EventLog, type StoredEvent } from '@causeflow/bus';
 import pino from 'pino';
 import { createApp, type StreamServerApp } from './app.js';
+import { READ_SCOPE } from './auth.js';
 import { type Config, createConfig } from './config.js';
 import { signToken } from './tokens.js';
 
@@ -28,7 +29,7 @@ export interface TestServerOptions {
   config?: Partial<Config>;
 }
 
-/** Claims for `TestServer.token`. Pass `tenantId: undefined` explicitly for a service token. */
+/** Claims for `TestServer.token`. Pass `tenantId: undefined` explicitly for a service token, `scope: undefined` for no scope. */
 export interface TestTokenClaims {
   tenantId?: string;
   scope?: string;
@@ -42,7 +43,10 @@ export interface TestServer {
   url: string;
   port: number;
   log: EventLog;
-  /** An HS256 token signed with the server's secret: default tenant `ten_test`, `exp` in 1 h. */
+  /**
+   * An HS256 token signed with the server's secret: default tenant `ten_test`, scope `events:read`
+   * (pass `scope` to choose; `scope: undefined` for none), `exp` in 1 h.
+   */
   token(claims?: TestTokenClaims): Promise<string>;
   /** Appends straight into the log (bypassing HTTP). */
   publish(events: unknown[]): Promise<StoredEvent[]>;
@@ -96,9 +100,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     app,
     token(claims = {}) {
       const tenantId = 'tenantId' in claims ? claims.tenantId : 'ten_test';
+      const scope = 'scope' in claims ? claims.scope : READ_SCOPE;
       return signToken({
         secret,
-        claims: { ...claims, tenantId },
+        claims: { ...claims, tenantId, ...(scope === undefined ? {} : { scope }) },
         issuer: options.issuer,
         audience: options.audience,
       });

@@ -8,6 +8,7 @@ import pino from 'pino';
 import { createApp, type StreamServerApp } from './app.js';
 import { READ_SCOPE } from './auth.js';
 import { type Config, createConfig } from './config.js';
+import type { TicketStore } from './tickets.js';
 import { signToken } from './tokens.js';
 
 /** Options of `startTestServer`. */
@@ -27,6 +28,8 @@ export interface TestServerOptions {
   corsOrigins?: string[];
   /** Any other config field (e.g. `maxBufferedBytes`, `maxBodyBytes`, `ticketTtlMs`). */
   config?: Partial<Config>;
+  /** A ticket store to share (e.g. a Redis one between two servers); the caller closes it. */
+  tickets?: TicketStore;
 }
 
 /** Claims for `TestServer.token`. Pass `tenantId: undefined` explicitly for a service token, `scope: undefined` for no scope. */
@@ -83,7 +86,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     logLevel: 'silent',
     ...options.config,
   });
-  const app = createApp({ config, log, logger: pino({ level: 'silent' }) });
+  const app = createApp({
+    config,
+    log,
+    logger: pino({ level: 'silent' }),
+    ...(options.tickets === undefined ? {} : { tickets: options.tickets }),
+  });
   let running: Awaited<ReturnType<StreamServerApp['listen']>>;
   try {
     running = await app.listen({ port: config.port, host: config.host });

@@ -268,3 +268,24 @@ describe('the algorithm allow-list', () => {
     }
   });
 });
+
+describe('critical header extensions', () => {
+  it('refuses a validly signed token whose crit header names an extension (none is understood)', async () => {
+    const secret = 'crit-secret-that-is-long-enough-0123456789';
+    const verifier = createTokenVerifier({
+      auth: { kind: 'secret', secret },
+      issuer: undefined,
+      audience: undefined,
+    });
+    const part = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const input = `${part({ alg: 'HS256', crit: ['x-evil'], 'x-evil': true })}.${part({
+      tenantId: 'ten_crit',
+      exp: Math.floor(Date.now() / 1000) + 300,
+    })}`;
+    const { createHmac } = await import('node:crypto');
+    const token = `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+    const error = await rejection(verifier.verify(token));
+    expect(error).toMatchObject({ status: 401, code: 'invalid_token' });
+    expect(error.message).toMatch(/crit/);
+  });
+});

@@ -71,4 +71,28 @@ describe.skipIf(!reachable)('tickets shared through Redis', () => {
       stream.close();
     }
   });
+
+  it('keeps tickets in Redis by default when BUS=redis, so another instance redeems them', async () => {
+    const config = { bus: 'redis' as const, redisUrl: REDIS_URL };
+    const one = await startTestServer({ jwtSecret: SECRET, config });
+    const two = await startTestServer({ jwtSecret: SECRET, config, log: one.log });
+    try {
+      const tenantId = `ten_busredis_${randomBytes(4).toString('hex')}`;
+      const res = await fetch(`${one.url}/v1/notifications/tickets`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${await one.token({ tenantId })}` },
+      });
+      const { ticket } = (await res.json()) as { ticket: string };
+      const controller = new AbortController();
+      const opened = await fetch(
+        `${two.url}/v1/notifications/stream?ticket=${encodeURIComponent(ticket)}`,
+        { signal: controller.signal },
+      );
+      expect(opened.status).toBe(200);
+      controller.abort();
+    } finally {
+      await two.close();
+      await one.close();
+    }
+  });
 });

@@ -330,6 +330,9 @@ export function buildAttacks(keys: AttackKeys): Attack[] {
       hsToken(`${name} (publish scope)`, 'tenantId claim', { ...payload, scope: 'events:publish' });
   }
 
+  // scope: streams and tickets need events:read, ingest events:publish; a token with neither gets nothing
+  hsToken('tenant token without any scope', 'scope', without('scope'));
+
   // size and shape
   hsToken('oversized token (64 KiB claim, valid signature)', 'shape', {
     ...base,

@@ -128,7 +128,12 @@ describe('faults', () => {
         const tenantId = tenants[i % tenants.length]!;
         const urls = i % 2 === 0 ? [a.url, b.url] : [b.url, a.url];
         followers.push(
-          new Follower({ urls, tenantId, token: await sign({ tenantId }), retryMs: 100 }),
+          new Follower({
+            urls,
+            tenantId,
+            token: await sign({ tenantId, scope: 'events:read' }),
+            retryMs: 100,
+          }),
         );
       }
       await Promise.all(followers.map((f) => f.start()));
@@ -198,7 +203,7 @@ describe('faults', () => {
           const f = new Follower({
             urls: [victim.url, survivor.url],
             tenantId,
-            token: await sign({ tenantId }),
+            token: await sign({ tenantId, scope: 'events:read' }),
             retryMs: 50,
           });
           await f.start();
@@ -259,7 +264,7 @@ describe('faults', () => {
           const f = new Follower({
             urls: [draining.url, survivor.url],
             tenantId,
-            token: await sign({ tenantId }),
+            token: await sign({ tenantId, scope: 'events:read' }),
             retryMs: 50,
           });
           await f.start();

@@ -46,8 +46,8 @@ describe('slow consumers', () => {
       const sign = (claims: Parameters<typeof signToken>[0]['claims']) =>
         signToken({ secret, claims });
       const publisher = await sign({ scope: 'events:publish' });
-      const probeToken = await sign({ tenantId: 'ten_probe' });
-      const slowToken = await sign({ tenantId: 'ten_slow' });
+      const probeToken = await sign({ tenantId: 'ten_probe', scope: 'events:read' });
+      const slowToken = await sign({ tenantId: 'ten_slow', scope: 'events:read' });
 
       // healthy followers: latency probes on ten_probe, plus fast readers of the flood
       const sentAt = new Map<string, number>();

@@ -38,7 +38,9 @@ describe('soak', () => {
       const tenants = ['ten_k1', 'ten_k2', 'ten_k3', 'ten_k4', 'ten_k5'];
       const publisher = await signToken({ secret, claims: { scope: 'events:publish' } });
       const readTokens = await Promise.all(
-        tenants.map((tenantId) => signToken({ secret, claims: { tenantId } })),
+        tenants.map((tenantId) =>
+          signToken({ secret, claims: { tenantId, scope: 'events:read' } }),
+        ),
       );
       const sample = async (): Promise<Sample> => {
         const m = await srv.metrics();

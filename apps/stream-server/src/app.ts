@@ -18,6 +18,7 @@ import { buildRoutes } from './routes/index.js';
 import { listen, type RunningServer } from './server.js';
 import { createServices, type Services } from './services.js';
 import { requestHandler } from './streamHandler.js';
+import type { TicketStore } from './tickets.js';
 
 export type { RunningServer } from './server.js';
 
@@ -30,6 +31,11 @@ export interface AppDeps {
   readonly registry?: Registry;
   /** Clock in ms since the epoch (token expiry, ping timestamps, tickets). */
   readonly now?: () => number;
+  /**
+   * The ticket store; by default Redis with `BUS=redis`, memory otherwise. A store passed here
+   * belongs to the caller (the app never closes it).
+   */
+  readonly tickets?: TicketStore;
 }
 
 /** The built app plus its lifecycle handles. */
@@ -78,6 +84,7 @@ export function createApp(deps: AppDeps): StreamServerApp {
     registry: deps.registry,
     now: deps.now ?? Date.now,
     isDraining: () => draining,
+    tickets: deps.tickets,
   });
   const { hub } = services;
   const app = createKoa(services);
@@ -103,6 +110,7 @@ export function createApp(deps: AppDeps): StreamServerApp {
         logger,
         drain,
         drainTimeoutMs: config.drainTimeoutMs,
+        backlog: config.listenBacklog,
       }),
     drain,
     async close() {
@@ -110,7 +118,7 @@ export function createApp(deps: AppDeps): StreamServerApp {
       closed = true;
       await drain();
       hub.stop();
-      services.tickets.close();
+      if (deps.tickets === undefined) await services.tickets.close();
     },
   };
 }

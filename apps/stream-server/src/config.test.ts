@@ -105,10 +105,29 @@ describe('loadConfig', () => {
     [{ JWT_PUBLIC_KEY: 'not a pem' }, 'JWT_PUBLIC_KEY'],
     [{ JWT_JWKS_URL: 'ftp://keys' }, 'JWT_JWKS_URL'],
     [{ JWT_SECRET: SECRET, JWT_JWKS_URL: 'https://auth.example.com/jwks' }, 'JWT_JWKS_URL'],
+    [{ TICKET_MAX_PER_TENANT: '0' }, 'TICKET_MAX_PER_TENANT'],
+    [{ TICKET_MAX_OUTSTANDING: 'many' }, 'TICKET_MAX_OUTSTANDING'],
+    [{ LISTEN_BACKLOG: '-1' }, 'LISTEN_BACKLOG'],
   ])('refuses %o with an error naming %s', (env, name) => {
     const error = failure(env as Record<string, string>);
     expect(error.code).toBe('invalid_config');
     expect(error.message).toContain(name);
+  });
+
+  it('reads the ticket bounds and the listen backlog, with their defaults when unset', () => {
+    expect(
+      loadConfig({
+        JWT_SECRET: SECRET,
+        TICKET_MAX_PER_TENANT: '50',
+        TICKET_MAX_OUTSTANDING: '5000',
+        LISTEN_BACKLOG: '1024',
+      }),
+    ).toMatchObject({ ticketMaxPerTenant: 50, ticketMaxOutstanding: 5000, listenBacklog: 1024 });
+    expect(loadConfig({ JWT_SECRET: SECRET })).toMatchObject({
+      ticketMaxPerTenant: 1000,
+      ticketMaxOutstanding: 100_000,
+      listenBacklog: 4096,
+    });
   });
 
   it('picks RS256 for an RSA public key and ES256 for a P-256 key, one-line PEMs included', () => {

@@ -52,6 +52,12 @@ export interface Config {
   readonly maxBodyBytes: number;
   /** Lifetime of a stream ticket. */
   readonly ticketTtlMs: number;
+  /** Outstanding (issued, not yet redeemed or expired) tickets one tenant may hold; beyond: 429. */
+  readonly ticketMaxPerTenant: number;
+  /** Outstanding tickets in total (per instance in memory, per deployment in Redis); beyond: 429. */
+  readonly ticketMaxOutstanding: number;
+  /** Pending-connection queue of the listening socket (`listen` backlog; the kernel caps it at `somaxconn`). */
+  readonly listenBacklog: number;
   /** How long a drain may take before remaining connections are cut. */
   readonly drainTimeoutMs: number;
   /** Events read per `readAfter` call while replaying. */
@@ -91,6 +97,9 @@ export const CONFIG_DEFAULTS = {
   maxBufferedBytes: MIB,
   maxBodyBytes: MIB,
   ticketTtlMs: 30_000,
+  ticketMaxPerTenant: 1000,
+  ticketMaxOutstanding: 100_000,
+  listenBacklog: 4096,
   drainTimeoutMs: 10_000,
   replayPageSize: 500,
   docsDir: DEFAULT_DOCS_DIR,
@@ -238,6 +247,28 @@ const LOG_LEVELS: readonly LogLevel[] = [
   'silent',
 ];
 
+/** `TICKET_MAX_PER_TENANT`, `TICKET_MAX_OUTSTANDING` and `LISTEN_BACKLOG`. */
+function ticketAndListenLimits(
+  env: Env,
+): Pick<Config, 'ticketMaxPerTenant' | 'ticketMaxOutstanding' | 'listenBacklog'> {
+  return {
+    ticketMaxPerTenant: integer(env, 'TICKET_MAX_PER_TENANT', CONFIG_DEFAULTS.ticketMaxPerTenant, {
+      min: 1,
+      max: 10_000_000,
+    }),
+    ticketMaxOutstanding: integer(
+      env,
+      'TICKET_MAX_OUTSTANDING',
+      CONFIG_DEFAULTS.ticketMaxOutstanding,
+      { min: 1, max: 10_000_000 },
+    ),
+    listenBacklog: integer(env, 'LISTEN_BACKLOG', CONFIG_DEFAULTS.listenBacklog, {
+      min: 1,
+      max: 1_000_000,
+    }),
+  };
+}
+
 /** `CORS_ORIGINS` as bare origins; in dev mode the docs dev server's origins when unset. */
 function corsOriginList(env: Env, devMode: boolean): string[] {
   // Dev mode lets the docs dev server (`pnpm run docs`) use the live page unless CORS_ORIGINS is set.
@@ -325,6 +356,7 @@ export function loadConfig(env: Env = process.env): Config {
       min: 1000,
       max: 3_600_000,
     }),
+    ...ticketAndListenLimits(env),
     drainTimeoutMs: integer(env, 'DRAIN_TIMEOUT_MS', CONFIG_DEFAULTS.drainTimeoutMs, {
       min: 0,
       max: 600_000,

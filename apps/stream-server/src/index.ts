@@ -7,6 +7,7 @@ export {
   createTokenVerifier,
   type Principal,
   PUBLISH_SCOPE,
+  READ_SCOPE,
   TENANT_ID_PATTERN,
   type TokenVerifier,
 } from './auth.js';
@@ -21,6 +22,13 @@ export {
 export { StreamServerError } from './errors.js';
 export { eventFrame, type HubStats } from './hub.js';
 export type { DisconnectReason, ServerMetrics } from './metrics.js';
+export {
+  type AuthPrincipal,
+  type AuthState,
+  type RequireAuthOptions,
+  requireAuth,
+  type TenantPrincipal,
+} from './middleware/auth.js';
 export type { IngestResponse } from './routes/ingest.js';
 export { STREAM_HEADERS } from './routes/stream.js';
 export {
@@ -33,5 +41,12 @@ export {
   startSimulator,
 } from './simulator.js';
 export { formatComment, formatFrame, formatRetry, type SseFrame } from './sse.js';
-export type { IssuedTicket } from './tickets.js';
+export {
+  createMemoryTicketStore,
+  type IssuedTicket,
+  type TicketGrant,
+  type TicketLimits,
+  type TicketStore,
+} from './tickets.js';
+export { createRedisTicketStore, type RedisTicketStoreOptions } from './ticketsRedis.js';
 export { signToken, type TokenClaims } from './tokens.js';

@@ -1,7 +1,8 @@
 /**
  * The HTTP server around the app: listening (with a configurable backlog), JSON answers to
  * requests Node cannot parse, and shutdown. Shutdown uses Node's own connection bookkeeping
- * (`server.close`, `closeIdleConnections`, `closeAllConnections`) instead of tracking sockets.
+ * (`server.close`, `closeAllConnections`) plus one counter of requests in flight, instead of
+ * tracking sockets.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,10 +31,9 @@ export interface ListenOptions {
   readonly drain: () => Promise<void>;
   /** How long open connections may take to finish after the drain before they are cut. */
   readonly drainTimeoutMs: number;
+  /** Pending-connection queue length (Node's default is 511; a reconnect storm needs more). */
+  readonly backlog: number;
 }
-
-/** How often idle keep-alive sockets are closed while shutting down. */
-const IDLE_SWEEP_MS = 50;
 
 /**
  * The raw response to a request Node could not parse (no Koa context exists yet): 431 with
@@ -54,8 +54,22 @@ function clientErrorResponse(code: string | undefined): string {
   );
 }
 
-function createHttpServer(options: ListenOptions): Server {
+/** Requests in flight, counted so shutdown can cut the remaining (idle or unused) sockets at once. */
+interface Lifecycle {
+  inFlight: number;
+  closing: boolean;
+}
+
+function createHttpServer(options: ListenOptions, lifecycle: Lifecycle): Server {
   const server = createServer(options.handler);
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    lifecycle.inFlight += 1;
+    if (lifecycle.closing) res.shouldKeepAlive = false;
+    res.once('close', () => {
+      lifecycle.inFlight -= 1;
+      if (lifecycle.closing && lifecycle.inFlight === 0) server.closeAllConnections();
+    });
+  });
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     options.logger.debug({ err: error }, 'client error');
     if (socket.writable) socket.end(clientErrorResponse(error.code));
@@ -66,24 +80,24 @@ function createHttpServer(options: ListenOptions): Server {
 
 /**
  * Stops accepting (clients reconnecting after their stream closes are refused at TCP level and
- * retry elsewhere, instead of getting a 503 here), drains, then closes each keep-alive socket as
- * soon as it is idle; whatever is still open after `drainTimeoutMs` is cut.
+ * retry elsewhere, instead of getting a 503 here) and drains. Node's `server.close` closes idle
+ * keep-alive sockets; once no request is in flight, `closeAllConnections` closes the rest (sockets
+ * that never sent a request are not "idle" to Node). Whatever is open after `drainTimeoutMs` is cut.
  */
-async function shutdown(server: Server, options: ListenOptions): Promise<void> {
+async function shutdown(
+  server: Server,
+  options: ListenOptions,
+  lifecycle: Lifecycle,
+): Promise<void> {
+  lifecycle.closing = true;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
-    res.shouldKeepAlive = false;
-  });
-  const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
   const force = setTimeout(() => server.closeAllConnections(), options.drainTimeoutMs);
-  sweep.unref();
   force.unref();
   try {
     await options.drain();
-    server.closeIdleConnections();
+    if (lifecycle.inFlight === 0) server.closeAllConnections();
     await closed;
   } finally {
-    clearInterval(sweep);
     clearTimeout(force);
   }
 }
@@ -95,11 +109,12 @@ async function shutdown(server: Server, options: ListenOptions): Promise<void> {
  * await running.close();
  */
 export async function listen(options: ListenOptions): Promise<RunningServer> {
-  const server = createHttpServer(options);
+  const lifecycle: Lifecycle = { inFlight: 0, closing: false };
+  const server = createHttpServer(options, lifecycle);
   const { host } = options;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, host, () => {
+    server.listen({ port: options.port, host, backlog: options.backlog }, () => {
       server.off('error', reject);
       resolve();
     });
@@ -112,7 +127,7 @@ export async function listen(options: ListenOptions): Promise<RunningServer> {
     port,
     url: `http://${urlHost}:${port}`,
     close() {
-      closing ??= shutdown(server, options);
+      closing ??= shutdown(server, options, lifecycle);
       return closing;
     },
   };

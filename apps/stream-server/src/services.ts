@@ -4,13 +4,15 @@
  * closed here by a gauge callback bound after the hub exists.
  */
 import type { EventLog } from '@causeflow/bus';
+import { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createTokenVerifier, type TokenVerifier } from './auth.js';
 import type { Config } from './config.js';
 import { createStreamHub, type StreamHub } from './hub.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
-import { createTicketStore, type TicketStore } from './tickets.js';
+import { createMemoryTicketStore, type TicketStore } from './tickets.js';
+import { createRedisTicketStore } from './ticketsRedis.js';
 
 /** What route handlers share: built once by `createServices`. */
 export interface Services {
@@ -35,6 +37,26 @@ export interface ServiceDeps {
   readonly registry?: Registry | undefined;
   readonly now: () => number;
   readonly isDraining: () => boolean;
+  /** A ticket store to use instead of the configured one (the caller closes it). */
+  readonly tickets?: TicketStore | undefined;
+}
+
+/** The configured ticket store: Redis with `BUS=redis` (shared by every instance), else memory. */
+function configuredTicketStore(config: Config, logger: Logger, now: () => number): TicketStore {
+  const limits = {
+    ttlMs: config.ticketTtlMs,
+    maxPerTenant: config.ticketMaxPerTenant,
+    maxOutstanding: config.ticketMaxOutstanding,
+    now,
+  };
+  if (config.bus !== 'redis') return createMemoryTicketStore(limits);
+  const redisOptions = { maxRetriesPerRequest: 1, lazyConnect: true };
+  const redis =
+    config.redisClusterNodes === undefined
+      ? new Redis(config.redisUrl, redisOptions)
+      : new Cluster([...config.redisClusterNodes], { redisOptions });
+  redis.on('error', (error: unknown) => logger.warn({ err: error }, 'ticket store: Redis error'));
+  return createRedisTicketStore({ ...limits, redis, ownsClient: true });
 }
 
 /**
@@ -57,7 +79,7 @@ export function createServices(deps: ServiceDeps): Services {
     logger,
     metrics,
     hub,
-    tickets: createTicketStore({ ttlMs: config.ticketTtlMs, now }),
+    tickets: deps.tickets ?? configuredTicketStore(config, logger, now),
     verifier: createTokenVerifier({
       auth: config.auth,
       issuer: config.issuer,

@@ -6,7 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { createMemoryEventLog, type EventLog, type StoredEvent } from '@causeflow/bus';
 import pino from 'pino';
 import { createApp, type StreamServerApp } from './app.js';
+import { READ_SCOPE } from './auth.js';
 import { type Config, createConfig } from './config.js';
+import type { TicketStore } from './tickets.js';
 import { signToken } from './tokens.js';
 
 /** Options of `startTestServer`. */
@@ -26,9 +28,11 @@ export interface TestServerOptions {
   corsOrigins?: string[];
   /** Any other config field (e.g. `maxBufferedBytes`, `maxBodyBytes`, `ticketTtlMs`). */
   config?: Partial<Config>;
+  /** A ticket store to share (e.g. a Redis one between two servers); the caller closes it. */
+  tickets?: TicketStore;
 }
 
-/** Claims for `TestServer.token`. Pass `tenantId: undefined` explicitly for a service token. */
+/** Claims for `TestServer.token`. Pass `tenantId: undefined` explicitly for a service token, `scope: undefined` for no scope. */
 export interface TestTokenClaims {
   tenantId?: string;
   scope?: string;
@@ -42,7 +46,10 @@ export interface TestServer {
   url: string;
   port: number;
   log: EventLog;
-  /** An HS256 token signed with the server's secret: default tenant `ten_test`, `exp` in 1 h. */
+  /**
+   * An HS256 token signed with the server's secret: default tenant `ten_test`, scope `events:read`
+   * (pass `scope` to choose; `scope: undefined` for none), `exp` in 1 h.
+   */
   token(claims?: TestTokenClaims): Promise<string>;
   /** Appends straight into the log (bypassing HTTP). */
   publish(events: unknown[]): Promise<StoredEvent[]>;
@@ -79,7 +86,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     logLevel: 'silent',
     ...options.config,
   });
-  const app = createApp({ config, log, logger: pino({ level: 'silent' }) });
+  const app = createApp({
+    config,
+    log,
+    logger: pino({ level: 'silent' }),
+    ...(options.tickets === undefined ? {} : { tickets: options.tickets }),
+  });
   let running: Awaited<ReturnType<StreamServerApp['listen']>>;
   try {
     running = await app.listen({ port: config.port, host: config.host });
@@ -96,9 +108,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     app,
     token(claims = {}) {
       const tenantId = 'tenantId' in claims ? claims.tenantId : 'ten_test';
+      const scope = 'scope' in claims ? claims.scope : READ_SCOPE;
       return signToken({
         secret,
-        claims: { ...claims, tenantId },
+        claims: { ...claims, tenantId, ...(scope === undefined ? {} : { scope }) },
         issuer: options.issuer,
         audience: options.audience,
       });

@@ -4,13 +4,16 @@
  * several instances (e.g. `BUS=redis`) where dev mode's ephemeral key would differ per instance.
  */
 import { parseArgs } from 'node:util';
+import { READ_SCOPE } from './auth.js';
 import { loadTokenSigningConfig } from './config.js';
 import { signToken } from './tokens.js';
 
 const usage = `Usage: causeflow-token [--tenant <ten_…>] [--scope "<scopes>"] [--sub <subject>] [--ttl <seconds>] [--service]
 
   Prints a JWT signed with JWT_SECRET (and JWT_ISSUER / JWT_AUDIENCE when set).
-  --tenant   tenant claim (default ten_demo)      --scope  space-separated scopes, e.g. events:publish
+  --tenant   tenant claim (default ten_demo)
+  --scope    space-separated scopes (default events:read for a tenant token, none for --service),
+             e.g. "events:publish" or "events:read events:publish"
   --service  no tenant claim (a service publisher that may publish for any tenant)
   --ttl      lifetime in seconds (default 86400)
 `;
@@ -36,13 +39,15 @@ async function main(): Promise<number> {
     return 2;
   }
   const { secret, issuer, audience } = loadTokenSigningConfig(process.env);
+  // A tenant token streams by default (streams and tickets need events:read).
+  const scope = values.scope ?? (values.service ? undefined : READ_SCOPE);
   const token = await signToken({
     secret,
     issuer,
     audience,
     claims: {
       ...(values.service ? {} : { tenantId: values.tenant }),
-      ...(values.scope !== undefined ? { scope: values.scope } : {}),
+      ...(scope !== undefined ? { scope } : {}),
       ...(values.sub !== undefined ? { sub: values.sub } : {}),
       expiresInSeconds: ttl,
     },

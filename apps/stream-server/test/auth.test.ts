@@ -137,11 +137,32 @@ describe('stream authentication', () => {
 
   it('refuses a non-string or malformed tenantId with 403', async () => {
     for (const tenantId of [42, ['ten_a'], { id: 'ten_a' }, '', 'acme', 'ten_a b']) {
-      const token = await new SignJWT({ tenantId })
+      const token = await new SignJWT({ tenantId, scope: 'events:read' })
         .setProtectedHeader({ alg: 'HS256' })
         .setExpirationTime('1h')
         .sign(new TextEncoder().encode(SECRET));
       await expectRefused(server, `Bearer ${token}`, 403, 'invalid_tenant');
+    }
+  });
+
+  it('refuses a tenant token without the events:read scope with 403 insufficient_scope', async () => {
+    for (const scope of [undefined, 'events:publish', 'events:reader']) {
+      const token = await server.token({ tenantId: 'ten_a', scope });
+      const res = await fetch(`${server.url}${STREAM}`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      expect(res.status).toBe(403);
+      expect(res.headers.get('www-authenticate')).toBe(
+        'Bearer error="insufficient_scope", scope="events:read"',
+      );
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+        'insufficient_scope',
+      );
+      const ticket = await fetch(`${server.url}/v1/notifications/tickets`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      expect(ticket.status).toBe(403);
     }
   });
 });

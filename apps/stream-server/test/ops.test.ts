@@ -144,7 +144,7 @@ describe('operations endpoints', () => {
     });
     const token = await signToken({
       secret,
-      claims: { tenantId: 'ten_logs', scope: 'events:publish' },
+      claims: { tenantId: 'ten_logs', scope: 'events:read events:publish' },
     });
     const auth = { Authorization: `Bearer ${token}` };
     const { ticket } = (await (

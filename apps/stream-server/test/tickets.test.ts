@@ -97,4 +97,33 @@ describe('POST /v1/notifications/tickets', () => {
       es.close();
     }
   });
+
+  it('holds one tenant at its quota with a 429 a browser can read, while another tenant still gets tickets', async () => {
+    const limited = await startTestServer({
+      config: { ticketMaxPerTenant: 2 },
+      corsOrigins: ['https://app.example.com'],
+    });
+    try {
+      const ask = async (tenantId: string) =>
+        fetch(`${limited.url}/v1/notifications/tickets`, {
+          method: 'POST',
+          headers: {
+            Authorization: `Bearer ${await limited.token({ tenantId })}`,
+            Origin: 'https://app.example.com',
+          },
+        });
+      expect((await ask('ten_greedy')).status).toBe(200);
+      expect((await ask('ten_greedy')).status).toBe(200);
+      const refused = await ask('ten_greedy');
+      expect(refused.status).toBe(429);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
+        'too_many_tickets',
+      );
+      expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(refused.headers.get('access-control-expose-headers')).toMatch(/Retry-After/i);
+      expect((await ask('ten_modest')).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
 });

@@ -18,6 +18,8 @@ export interface ServerSpec {
   readonly keyPrefix?: string;
   readonly heartbeatMs: number;
   readonly retention: number;
+  /** Baseline only: the listen backlog (default: Node's 511). CauseFlow uses its `LISTEN_BACKLOG` default. */
+  readonly backlog?: number;
 }
 
 /** What `start` reports. */
@@ -94,7 +96,16 @@ async function startCauseflow(spec: ServerSpec): Promise<{ info: ServerInfo; run
 
 async function startBaseline(spec: ServerSpec): Promise<{ info: ServerInfo; running: Running }> {
   const broadcaster = createBroadcaster({ heartbeatMs: spec.heartbeatMs });
-  await new Promise<void>((resolve) => broadcaster.server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) =>
+    broadcaster.server.listen(
+      {
+        port: 0,
+        host: '127.0.0.1',
+        ...(spec.backlog === undefined ? {} : { backlog: spec.backlog }),
+      },
+      resolve,
+    ),
+  );
   const address = broadcaster.server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');
   return {

@@ -85,17 +85,21 @@ export function requireAuth(
     const authorization = ctx.get('Authorization');
     const ticket = options.ticket === true ? ticketParam(ctx) : undefined;
     if (authorization === '' && ticket !== undefined) {
-      const grant = services.tickets.redeem(ticket);
+      const grant = await services.tickets.redeem(ticket);
       if (grant === undefined) throw unauthorized('unknown, used or expired ticket');
-      ctx.state.principal = {
+      // A ticket stands for the tenant token it was issued for: the same checks apply.
+      const principal: Principal = {
         tenantId: grant.tenantId,
+        tenantClaim: 'valid',
         sub: grant.sub,
-        scopes: new Set(grant.scopes ?? []),
+        scopes: new Set(grant.scopes),
         expiresAt: grant.tokenExpiresAt,
       };
+      ctx.state.principal = fromPrincipal(principal, options);
       return next();
     }
-    const principal = await services.verifier.verify(bearerToken(authorization || undefined));
+    const token = bearerToken(authorization || undefined);
+    const principal = await services.verifier.authenticate(ctx as unknown as Context, token);
     ctx.state.principal = fromPrincipal(principal, options);
     return next();
   };

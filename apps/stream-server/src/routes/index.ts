@@ -2,7 +2,7 @@
  * The route table: every route of the app, registered here and only here. Authenticated routes
  * put `requireAuth` in front of their handler, so what a route needs reads off this table.
  */
-import { PUBLISH_SCOPE } from '../auth.js';
+import { PUBLISH_SCOPE, READ_SCOPE } from '../auth.js';
 import { requireAuth } from '../middleware/auth.js';
 import type { Route } from '../middleware/router.js';
 import type { Services } from '../services.js';
@@ -27,7 +27,7 @@ export function buildRoutes(services: Services): Route[] {
       path: STREAM_PATH,
       handler: [
         refuseWhileDraining(services),
-        requireAuth(services, { ticket: true }),
+        requireAuth(services, { scope: READ_SCOPE, ticket: true }),
         streamRoute(services),
       ],
     },
@@ -47,7 +47,7 @@ export function buildRoutes(services: Services): Route[] {
     {
       method: 'POST',
       path: '/v1/notifications/tickets',
-      handler: [requireAuth(services), ticketsRoute(services)],
+      handler: [requireAuth(services, { scope: READ_SCOPE }), ticketsRoute(services)],
     },
     { method: 'GET', path: '/healthz', handler: healthz() },
     { method: 'HEAD', path: '/healthz', handler: healthz() },

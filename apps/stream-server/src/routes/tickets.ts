@@ -11,7 +11,7 @@ import type { Services } from '../services.js';
 export function ticketsRoute(services: Pick<Services, 'tickets'>): Middleware<AuthState> {
   return async function tickets(ctx) {
     const { principal } = ctx.state;
-    const issued = services.tickets.issue({
+    const issued = await services.tickets.issue({
       tenantId: principal.tenantId,
       sub: principal.sub,
       scopes: [...principal.scopes],

@@ -42,7 +42,7 @@ export function buildRoutes(services: Services): Route[] {
     {
       method: 'GET',
       path: '/v1/events',
-      handler: [requireAuth(services, { scope: 'events:read' }), eventsRoute(services)],
+      handler: [requireAuth(services, { scope: READ_SCOPE }), eventsRoute(services)],
     },
     {
       method: 'POST',

@@ -4,6 +4,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { EventLog } from '@causeflow/bus';
+// webhooks (issue #12)
+import { createWebhooks, type Webhooks, type WebhooksOptions } from '@causeflow/webhooks';
 import Koa, { type Context } from 'koa';
 import compose from 'koa-compose';
 import type { Logger } from 'pino';
@@ -21,6 +23,7 @@ import { ingestRoute } from './routes/ingest.js';
 import { healthz, metricsRoute, readyz } from './routes/ops.js';
 import { streamRoute } from './routes/stream.js';
 import { ticketsRoute } from './routes/tickets.js';
+import { bearerAuth, webhookRoutes } from './routes/webhooks.js';
 import type { Services } from './services.js';
 import { createTicketStore } from './tickets.js';
 
@@ -81,6 +84,10 @@ export interface AppDeps {
   readonly registry?: Registry;
   /** Clock in ms since the epoch (token expiry, ping timestamps, tickets). */
   readonly now?: () => number;
+  /** Webhook test hooks: a fake DNS resolver, a Redis key prefix (webhooks, issue #12). */
+  readonly webhooks?: Pick<WebhooksOptions, 'resolver' | 'random'> & {
+    readonly keyPrefix?: string;
+  };
 }
 
 /** A listening server made by `StreamServerApp.listen`. */
@@ -100,6 +107,8 @@ export interface RunningServer {
 export interface StreamServerApp {
   readonly app: Koa;
   readonly metrics: ServerMetrics;
+  /** The webhook sender (issue #12). */
+  readonly webhooks: Webhooks;
   /** Open streams and their queued bytes. */
   stats(): HubStats;
   isDraining(): boolean;
@@ -154,12 +163,43 @@ export function createApp(deps: AppDeps): StreamServerApp {
     isDraining: () => draining,
   };
 
+  // webhooks (issue #12): memory in dev mode / BUS=memory, Redis (BullMQ) with BUS=redis.
+  const webhooks = createWebhooks({
+    log,
+    config: config.webhooks,
+    storage:
+      config.bus === 'redis'
+        ? {
+            kind: 'redis',
+            url: config.redisUrl,
+            ...(deps.webhooks?.keyPrefix === undefined
+              ? {}
+              : { keyPrefix: deps.webhooks.keyPrefix }),
+          }
+        : { kind: 'memory' },
+    logger: logger.child({ component: 'webhooks' }),
+    registry: metrics.registry,
+    now,
+    ...(deps.webhooks?.resolver === undefined ? {} : { resolver: deps.webhooks.resolver }),
+    ...(deps.webhooks?.random === undefined ? {} : { random: deps.webhooks.random }),
+  });
+  const webhooksStarted = webhooks
+    .start()
+    .catch((error: unknown) => logger.error({ err: error }, 'webhooks failed to start'));
+
   const app = new Koa();
   app.on('error', (error: unknown) => logger.error({ err: error }, 'unhandled koa error'));
   app.use(errorHandler({ logger }));
   app.use(requestLog({ logger, now }));
   app.use(cors({ origins: config.corsOrigins }));
   app.use(docs({ dir: config.docsDir }));
+  app.use(
+    webhookRoutes({
+      authenticate: bearerAuth(services.verifier),
+      webhooks,
+      maxBodyBytes: 64 * 1024,
+    }),
+  ); // issue #12
   app.use(
     router([
       { method: 'GET', path: STREAM_PATH, handler: streamRoute(services) },
@@ -254,6 +294,7 @@ export function createApp(deps: AppDeps): StreamServerApp {
   return {
     app,
     metrics,
+    webhooks,
     stats: () => hub.stats(),
     isDraining: () => draining,
     createServer: createHttpServer,
@@ -292,6 +333,8 @@ export function createApp(deps: AppDeps): StreamServerApp {
       await drain();
       hub.stop();
       services.tickets.close();
+      await webhooksStarted; // issue #12: in-flight attempts finish; queued ones stay queued on Redis
+      await webhooks.close();
     },
   };
 }

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { createMemoryEventLog, type EventLog, type StoredEvent } from '@causeflow/bus';
 import pino from 'pino';
-import { createApp, type StreamServerApp } from './app.js';
+import { type AppDeps, createApp, type StreamServerApp } from './app.js';
 import { type Config, createConfig } from './config.js';
 import { signToken } from './tokens.js';
 
@@ -24,6 +24,8 @@ export interface TestServerOptions {
   audience?: string;
   maxConnectionsPerTenant?: number;
   corsOrigins?: string[];
+  /** Webhook test hooks (fake DNS resolver, Redis key prefix), passed to `createApp` (issue #12). */
+  webhooks?: AppDeps['webhooks'];
   /** Any other config field (e.g. `maxBufferedBytes`, `maxBodyBytes`, `ticketTtlMs`). */
   config?: Partial<Config>;
 }
@@ -79,7 +81,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     logLevel: 'silent',
     ...options.config,
   });
-  const app = createApp({ config, log, logger: pino({ level: 'silent' }) });
+  const app = createApp({
+    config,
+    log,
+    logger: pino({ level: 'silent' }),
+    ...(options.webhooks === undefined ? {} : { webhooks: options.webhooks }),
+  });
   let running: Awaited<ReturnType<StreamServerApp['listen']>>;
   try {
     running = await app.listen({ port: config.port, host: config.host });

@@ -174,6 +174,21 @@ describe('webhook delivery to a real receiver', () => {
     expect(r.requests.every((q) => JSON.parse(q.body).tenantId === T)).toBe(true);
   });
 
+  it('never sends a new endpoint events from before it existed, even when the dispatch checkpoint lags', async () => {
+    const { log, webhooks } = await startWebhooks();
+    const r = await receiver();
+    const paused = await webhooks.create(T, { url: r.url, events: ['user.created'] });
+    await log.append([incident(T)]);
+    await webhooks.dispatcher.idle();
+    await webhooks.update(T, paused.id, { enabled: false });
+    await log.append([incident(T), incident(T)]);
+    await webhooks.create(T, { url: r.url });
+    const [sentinel] = await log.append([incident(T)]);
+    await r.waitFor(1);
+    await webhooks.dispatcher.idle();
+    expect(r.requests.map((q) => q.headers['webhook-id'])).toEqual([sentinel!.event.id]);
+  });
+
   it('signs with the old and the new secret during the overlap after a rotation, then only the new one', async () => {
     let now = Date.now();
     const { log, webhooks } = await startWebhooks({ secretOverlapMs: 60_000 }, { now: () => now });

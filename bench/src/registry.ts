@@ -5,7 +5,16 @@ import { codegen } from './benchmarks/codegen.js';
 import { connect } from './benchmarks/connect.js';
 import { fanout } from './benchmarks/fanout.js';
 import { validators } from './benchmarks/validators.js';
+import { webhooks } from './benchmarks/webhooks.js';
 import type { Benchmark } from './harness/types.js';
 
-/** The benchmarks by name: fanout, bus, connect, validators, codegen, client. */
-export const BENCHMARKS: readonly Benchmark[] = [fanout, bus, connect, validators, codegen, client];
+/** The benchmarks by name: fanout, bus, connect, validators, codegen, client, webhooks. */
+export const BENCHMARKS: readonly Benchmark[] = [
+  fanout,
+  bus,
+  connect,
+  validators,
+  codegen,
+  client,
+  webhooks,
+];

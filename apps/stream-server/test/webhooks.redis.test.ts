@@ -247,6 +247,47 @@ describe.skipIf(!available)('webhooks on Redis', () => {
   });
 });
 
+describe.skipIf(!available)('shutdown with deliveries in flight', () => {
+  it('finishes an attempt in flight and hands queued retries to the next instance: none lost, none stuck', async () => {
+    const prefix = prefixPair();
+    const a = await instance(prefix, { retrySchedule: [300, 300] });
+    let release: (() => void) | undefined;
+    const inFlight = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const r = await receiver((request, index) => {
+      if (index === 0) release?.();
+      const title = (JSON.parse(request.body) as { data: { title: string } }).data.title;
+      if (title === 'slow') return { delayMs: 400 };
+      const sent = r.requests.filter(
+        (q) => q.headers['webhook-id'] === request.headers['webhook-id'],
+      );
+      return { status: sent.length === 1 ? 500 : 200 };
+    });
+    const endpoint = await createEndpoint(r.url, a, 'ten_drain');
+    const slow = {
+      ...incidentCreated('ten_drain'),
+      data: { ...incidentCreated('ten_drain').data, title: 'slow' },
+    };
+    const [slowId] = await publish(a, 'ten_drain', [slow]);
+    await inFlight;
+    const [retriedId] = await publish(a, 'ten_drain', [incidentCreated('ten_drain')]);
+    await r.waitFor(1, (q) => q.headers['webhook-id'] === retriedId);
+    await a.close();
+    const mid = await fetch(
+      `${(await instance(prefix, { retrySchedule: [300, 300] })).url}/v1/webhooks/${endpoint.id}/deliveries`,
+      {
+        headers: { Authorization: `Bearer ${await token('ten_drain', 'webhooks:manage')}` },
+      },
+    );
+    const log = (await mid.json()) as {
+      deliveries: { eventId: string; status: string; attempts: unknown[] }[];
+    };
+    expect(log.deliveries.find((d) => d.eventId === slowId)).toMatchObject({ status: 'succeeded' });
+    await r.waitFor(2, (q) => q.headers['webhook-id'] === retriedId);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // The real process, SIGKILLed right after answering 202.
 

@@ -71,6 +71,10 @@ export function createBullQueue(options: BullQueueOptions): DeliveryQueue {
       });
       worker.on('error', (error) => options.onError?.(error));
     },
+    async has(jobId) {
+      const state = await queue.getJobState(jobId);
+      return state !== 'unknown' && state !== 'completed' && state !== 'failed';
+    },
     async depth() {
       const counts = await queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
       return Object.values(counts).reduce((a, b) => a + b, 0);

@@ -88,6 +88,40 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const paused = new Map<string, NodeJS.Timeout>();
   let stopped = false;
 
+  /**
+   * Claims one delivery: the record is created first (atomically, so of several instances one
+   * wins) and the winner queues the job. A record that exists without an attempt and without a
+   * queued job was claimed by an instance that died before queueing: it is queued again.
+   * (Checked in that order — job, then record — because an attempt is recorded before its job
+   * completes, so a missing job plus no attempt means the job never ran.)
+   */
+  async function claim(
+    tenantId: string,
+    endpoint: StoredEndpoint,
+    stored: StoredEvent,
+    id: string,
+  ): Promise<QueuedJob | undefined> {
+    const job = firstAttempt(endpoint, stored, id);
+    const created = await store.createDelivery(
+      tenantId,
+      endpoint.id,
+      {
+        id,
+        eventId: stored.event.id,
+        event: stored.event.event,
+        cursor: stored.cursor,
+        status: 'pending',
+        attempts: [],
+        nextAttemptAt: new Date(deps.now()).toISOString(),
+      },
+      config.deliveryLogSize,
+    );
+    if (created === 'created') return job;
+    if (created === 'gone' || (await queue.has(job.jobId))) return undefined;
+    const record = await store.getDelivery(tenantId, endpoint.id, id);
+    return record?.status === 'pending' && record.attempts.length === 0 ? job : undefined;
+  }
+
   /** One page: 'more' when a full page was dispatched, 'paused' when over a pending bound. */
   async function page(tenantId: string): Promise<'more' | 'done' | 'paused'> {
     const endpoints = (await store.listEndpoints(tenantId)).filter((e) => e.enabled);
@@ -116,29 +150,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         candidates.push({ endpoint, stored, id: deliveryIdFor(endpoint.id, stored.event.id) });
       }
     }
-    const known = await Promise.all(
-      candidates.map((c) => store.hasDelivery(tenantId, c.endpoint.id, c.id)),
+    const claimed = await Promise.all(
+      candidates.map((c) => claim(tenantId, c.endpoint, c.stored, c.id)),
     );
-    const fresh = candidates.filter((_, i) => !known[i]);
-    await queue.add(fresh.map((c) => firstAttempt(c.endpoint, c.stored, c.id)));
-    await Promise.all(
-      fresh.map(({ endpoint, stored, id }) =>
-        store.createDelivery(
-          tenantId,
-          endpoint.id,
-          {
-            id,
-            eventId: stored.event.id,
-            event: stored.event.event,
-            cursor: stored.cursor,
-            status: 'pending',
-            attempts: [],
-            nextAttemptAt: new Date(deps.now()).toISOString(),
-          },
-          config.deliveryLogSize,
-        ),
-      ),
-    );
+    await queue.add(claimed.filter((job): job is QueuedJob => job !== undefined));
     const last = events.at(-1)!.cursor;
     const current = await store.getCheckpoint(tenantId);
     if (current === null || log.compareCursors(last, current) > 0)

@@ -21,6 +21,8 @@ export interface DeliveryQueue {
   add(jobs: readonly QueuedJob[]): Promise<void>;
   /** Starts running due jobs with `handler` (at most `concurrency` at once). */
   start(handler: JobHandler): void;
+  /** True while a job with this id is waiting, delayed or running. */
+  has(jobId: string): Promise<boolean>;
   /** Jobs waiting, delayed or running. */
   depth(): Promise<number>;
   /** Stops taking jobs and waits for the running ones; queued jobs stay queued (Redis) or are dropped (memory). */
@@ -87,6 +89,7 @@ export function createMemoryQueue(options: {
       handler = h;
       pump();
     },
+    has: async (jobId) => known.has(jobId),
     depth: async () => known.size,
     async close() {
       closed = true;

@@ -244,10 +244,17 @@ export function createRedisWebhookStore(options: RedisWebhookStoreOptions = {}):
         ],
         [delivery.id, JSON.stringify(meta), logSize, endpointId, delivery.nextAttemptAt ?? ''],
       );
-      return result === 1 ? 'created' : 'exists';
+      return result === 1 ? 'created' : result === 0 ? 'exists' : 'gone';
     },
-    async hasDelivery(tenantId, endpointId, id) {
-      return (await redis.hexists(log(tenantId, endpointId).records, id)) === 1;
+    async getDelivery(tenantId, endpointId, id) {
+      const fields = await redis.hmget(
+        log(tenantId, endpointId).records,
+        id,
+        `${id}:s`,
+        `${id}:a`,
+        `${id}:n`,
+      );
+      return parseRecord(fields);
     },
     async recordAttempt(tenantId, endpointId, id, update) {
       const l = log(tenantId, endpointId);

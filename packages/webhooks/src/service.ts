@@ -124,7 +124,7 @@ export function createWebhooks(options: WebhooksOptions): Webhooks {
           url: options.storage.url,
           prefix: `${options.storage.keyPrefix ?? 'causeflow:wh:'}q`,
           concurrency: config.concurrency,
-          lockMs: config.timeoutMs + 30_000,
+          lockMs: config.timeoutMs + 5000,
           onError: (error) => logger.warn({ err: error }, 'webhook queue error'),
         })
       : createMemoryQueue({ concurrency: config.concurrency });

@@ -39,14 +39,22 @@ export interface WebhookStore {
   /** Tenants that have at least one endpoint. */
   tenantsWithEndpoints(): Promise<string[]>;
 
-  /** Adds a pending delivery unless one with this id exists; trims the endpoint's log to `logSize`. */
+  /**
+   * Adds a pending delivery unless one with this id exists (`'exists'`) or the endpoint is gone
+   * (`'gone'`); trims the endpoint's log to `logSize`. Atomic: of concurrent callers one gets `'created'`.
+   */
   createDelivery(
     tenantId: string,
     endpointId: string,
     delivery: Delivery,
     logSize: number,
-  ): Promise<'created' | 'exists'>;
-  hasDelivery(tenantId: string, endpointId: string, deliveryId: string): Promise<boolean>;
+  ): Promise<'created' | 'exists' | 'gone'>;
+  /** One delivery of an endpoint, when it exists. */
+  getDelivery(
+    tenantId: string,
+    endpointId: string,
+    deliveryId: string,
+  ): Promise<Delivery | undefined>;
   /** Appends an attempt and moves the status; false when the delivery is gone (endpoint deleted, trimmed). */
   recordAttempt(
     tenantId: string,
@@ -145,14 +153,15 @@ export function createMemoryWebhookStore(): WebhookStore {
       [...tenants.entries()].filter(([, t]) => t.endpoints.size > 0).map(([id]) => id),
     async createDelivery(tenantId, endpointId, delivery, logSize) {
       const log = tenants.get(tenantId)?.logs.get(endpointId);
-      if (log === undefined || log.has(delivery.id)) return 'exists';
+      if (log === undefined) return 'gone';
+      if (log.has(delivery.id)) return 'exists';
       log.set(delivery.id, { seq: ++seq, delivery });
       addPending(tenant(tenantId), 1);
       trim(log, logSize);
       return 'created';
     },
-    hasDelivery: async (tenantId, endpointId, id) =>
-      tenants.get(tenantId)?.logs.get(endpointId)?.has(id) === true,
+    getDelivery: async (tenantId, endpointId, id) =>
+      tenants.get(tenantId)?.logs.get(endpointId)?.get(id)?.delivery,
     async recordAttempt(tenantId, endpointId, id, update) {
       const t = tenants.get(tenantId);
       const record = t?.logs.get(endpointId)?.get(id);

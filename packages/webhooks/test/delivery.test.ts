@@ -5,7 +5,7 @@ import { eventually, incident, onCleanup, startWebhooks, userCreated } from './s
 
 const T = 'ten_hooks';
 
-async function receiver(respond?: Parameters<typeof startReceiver>[0]['respond']) {
+async function receiver(respond?: NonNullable<Parameters<typeof startReceiver>[0]>['respond']) {
   const r = await startReceiver(respond === undefined ? {} : { respond });
   onCleanup(() => r.close());
   return r;

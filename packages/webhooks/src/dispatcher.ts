@@ -127,8 +127,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const endpoints = (await store.listEndpoints(tenantId)).filter((e) => e.enabled);
     if (endpoints.length === 0) return 'done';
     const counts = await store.pendingCounts(tenantId);
-    if (counts.tenant >= config.maxPendingPerTenant || counts.total >= config.maxPendingTotal)
-      return 'paused';
+    let room = Math.min(
+      config.maxPendingPerTenant - counts.tenant,
+      config.maxPendingTotal - counts.total,
+    );
+    if (room <= 0) return 'paused';
     const checkpoint = await store.getCheckpoint(tenantId);
     let read = await log.readAfter(tenantId, checkpoint, config.pageSize);
     if (read.status !== 'ok') {
@@ -141,23 +144,32 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     }
     const { events } = read;
     if (events.length === 0) return 'done';
+    // Whole events only, while the pending bounds leave room; the rest waits in the log.
     const candidates: { endpoint: StoredEndpoint; stored: StoredEvent; id: string }[] = [];
+    let through = 0;
     for (const stored of events) {
-      for (const endpoint of endpoints) {
-        if (endpoint.since !== null && log.compareCursors(stored.cursor, endpoint.since) <= 0)
-          continue;
-        if (!endpointMatches(endpoint, stored.event.event)) continue;
+      const matching = endpoints.filter(
+        (endpoint) =>
+          (endpoint.since === null || log.compareCursors(stored.cursor, endpoint.since) > 0) &&
+          endpointMatches(endpoint, stored.event.event),
+      );
+      // An event matching more endpoints than the bound still goes when nothing else is pending.
+      if (matching.length > room && (through > 0 || counts.tenant > 0)) break;
+      room -= matching.length;
+      through += 1;
+      for (const endpoint of matching)
         candidates.push({ endpoint, stored, id: deliveryIdFor(endpoint.id, stored.event.id) });
-      }
     }
+    if (through === 0) return 'paused';
     const claimed = await Promise.all(
       candidates.map((c) => claim(tenantId, c.endpoint, c.stored, c.id)),
     );
     await queue.add(claimed.filter((job): job is QueuedJob => job !== undefined));
-    const last = events.at(-1)!.cursor;
+    const last = events[through - 1]!.cursor;
     const current = await store.getCheckpoint(tenantId);
     if (current === null || log.compareCursors(last, current) > 0)
       await store.setCheckpoint(tenantId, last);
+    if (through < events.length) return 'paused';
     return events.length < config.pageSize ? 'done' : 'more';
   }
 

@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { startReceiver } from '../src/testing.js';
@@ -274,5 +276,62 @@ describe('webhook delivery to a real receiver', () => {
     await other.waitFor(1);
     expect(r.requests).toHaveLength(1);
     await expect(webhooks.get(T, endpoint.id)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('holds dispatch at the pending bound without losing events, and refuses a replay over it with 429', async () => {
+    const { log, webhooks } = await startWebhooks({ maxPendingPerTenant: 3 });
+    let open = false;
+    const r = await receiver(() => (open ? { status: 200 } : { hang: true }));
+    const endpoint = await webhooks.create(T, { url: r.url });
+    const stored = await log.append(Array.from({ length: 10 }, () => incident(T)));
+    await r.waitFor(3);
+    await webhooks.dispatcher.idle();
+    expect((await webhooks.store.pendingCounts(T)).tenant).toBe(3);
+    await expect(webhooks.replay(T, endpoint.id, {})).rejects.toMatchObject({
+      status: 429,
+      code: 'too_many_pending',
+    });
+    open = true;
+    const requests = await r.waitFor(10, (q) => q !== undefined, 20_000);
+    expect(new Set(requests.map((q) => q.headers['webhook-id'])).size).toBeGreaterThanOrEqual(7);
+    await eventually(
+      async () => {
+        const ids = new Set(r.requests.map((q) => q.headers['webhook-id']));
+        return stored.every((e) => ids.has(e.event.id)) ? true : undefined;
+      },
+      'every event despite the bound',
+      20_000,
+    );
+  });
+
+  it('logs no secret, body or URL path', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const { log, webhooks } = await startWebhooks(
+      { retrySchedule: [10] },
+      { logger: pino({ level: 'trace' }, sink) },
+    );
+    const r = await receiver((_, i) => ({ status: i === 0 ? 500 : 200 }));
+    const endpoint = await webhooks.create(T, { url: `${r.url}/private-path?token=abc` });
+    const { secret } = await webhooks.rotateSecret(T, endpoint.id);
+    await log.append([incident(T, 4242)]);
+    await r.waitFor(2);
+    await webhooks.dispatcher.idle();
+    const text = lines.join('');
+    expect(text).toContain('webhook attempt');
+    for (const leak of [
+      endpoint.secret,
+      secret,
+      'whsec_',
+      'Incident 4242',
+      'private-path',
+      'token=abc',
+    ])
+      expect(text).not.toContain(leak);
   });
 });

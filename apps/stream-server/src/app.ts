@@ -164,11 +164,16 @@ export function createApp(deps: AppDeps): StreamServerApp {
   };
 
   // webhooks (issue #12): memory in dev mode / BUS=memory, Redis (BullMQ) with BUS=redis.
+  // Redis Cluster is not supported by the webhook store yet (multi-key scripts): memory, with a warning.
+  const webhooksOnRedis = config.bus === 'redis' && config.redisClusterNodes === undefined;
+  if (config.bus === 'redis' && !webhooksOnRedis) {
+    logger.warn('webhooks: Redis Cluster is not supported yet; webhook state is in memory (not durable)');
+  }
   const webhooks = createWebhooks({
     log,
     config: config.webhooks,
     storage:
-      config.bus === 'redis'
+      webhooksOnRedis
         ? {
             kind: 'redis',
             url: config.redisUrl,

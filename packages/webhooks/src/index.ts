@@ -17,6 +17,7 @@ export {
   systemResolver,
 } from './destination.js';
 export { deliveryIdFor } from './dispatcher.js';
+export { createEndpointsApi, type EndpointsApi, toEndpoint } from './endpoints.js';
 export { WebhookError } from './errors.js';
 export { type DeliveriesQuery, parseDeliveriesQuery } from './input.js';
 export { createMemoryQueue, type DeliveryQueue } from './queue.js';
@@ -24,7 +25,6 @@ export { createRedisWebhookStore } from './redisStore.js';
 export { type AttemptOutcome, createSender, parseRetryAfter, type Sender } from './send.js';
 export {
   createWebhooks,
-  toEndpoint,
   type WebhookStorage,
   type Webhooks,
   type WebhooksOptions,

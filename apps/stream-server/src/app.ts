@@ -167,21 +167,20 @@ export function createApp(deps: AppDeps): StreamServerApp {
   // Redis Cluster is not supported by the webhook store yet (multi-key scripts): memory, with a warning.
   const webhooksOnRedis = config.bus === 'redis' && config.redisClusterNodes === undefined;
   if (config.bus === 'redis' && !webhooksOnRedis) {
-    logger.warn('webhooks: Redis Cluster is not supported yet; webhook state is in memory (not durable)');
+    logger.warn(
+      'webhooks: Redis Cluster is not supported yet; webhook state is in memory (not durable)',
+    );
   }
   const webhooks = createWebhooks({
     log,
     config: config.webhooks,
-    storage:
-      webhooksOnRedis
-        ? {
-            kind: 'redis',
-            url: config.redisUrl,
-            ...(deps.webhooks?.keyPrefix === undefined
-              ? {}
-              : { keyPrefix: deps.webhooks.keyPrefix }),
-          }
-        : { kind: 'memory' },
+    storage: webhooksOnRedis
+      ? {
+          kind: 'redis',
+          url: config.redisUrl,
+          ...(deps.webhooks?.keyPrefix === undefined ? {} : { keyPrefix: deps.webhooks.keyPrefix }),
+        }
+      : { kind: 'memory' },
     logger: logger.child({ component: 'webhooks' }),
     registry: metrics.registry,
     now,

@@ -342,39 +342,92 @@ async function listening(url: string, child: ChildProcess, output: () => string)
   }, 30_000);
 }
 
-async function privateRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
+async function privateRedis(): Promise<{
+  url: string;
+  kill: () => Promise<void>;
+  start: () => Promise<void>;
+}> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'cf-wh-redis-'));
-  const child = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      'always',
-      '--dir',
-      dir,
-    ],
-    { stdio: 'ignore' },
-  );
   const url = `redis://127.0.0.1:${port}`;
-  await eventually(async () => ((await reachable(url)) ? true : undefined), 10_000);
-  const stop = async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-    }
-    rmSync(dir, { recursive: true, force: true });
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'always',
+        '--dir',
+        dir,
+      ],
+      { stdio: 'ignore' },
+    );
+    await eventually(async () => ((await reachable(url)) ? true : undefined), 10_000);
   };
-  cleanups.push(stop);
-  return { url, stop };
+  const kill = async () => {
+    if (child !== undefined && child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, 'exit');
+      child.kill('SIGKILL');
+      await exited;
+    }
+  };
+  await start();
+  cleanups.push(async () => {
+    await kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { url, kill, start };
 }
+
+describe.skipIf(!available)('a Redis restart (with persistence)', () => {
+  it('keeps endpoints and pending deliveries: everything arrives once the receiver is back', async () => {
+    const redis = await privateRedis();
+    const log = createRedisEventLog({ url: redis.url, retention: 10_000 });
+    const server = await startTestServer({
+      log,
+      jwtSecret: secret,
+      config: {
+        bus: 'redis',
+        redisUrl: redis.url,
+        webhooks: webhookConfig({ retrySchedule: Array(20).fill(200) }),
+      },
+    });
+    cleanups.push(async () => {
+      await server.close();
+      await log.close();
+    });
+    const r = await receiver();
+    await createEndpoint(r.url, server, 'ten_redis');
+    await r.stop();
+    const ids = await publish(
+      server,
+      'ten_redis',
+      Array.from({ length: 20 }, () => incidentCreated('ten_redis')),
+    );
+    await eventually(async () =>
+      (await server.app.webhooks.store.stats()).pending === 20 ? true : undefined,
+    );
+    await redis.kill();
+    await redis.start();
+    await r.listen();
+    await eventually(
+      async () =>
+        new Set(r.requests.map((q) => q.headers['webhook-id'])).size === ids.length
+          ? true
+          : undefined,
+      60_000,
+    );
+    expect(new Set(r.requests.map((q) => q.headers['webhook-id']))).toEqual(new Set(ids));
+  }, 90_000);
+});
 
 describe.skipIf(!available)('an instance SIGKILLed right after 202', () => {
   it('loses no accepted event: another instance started afterwards delivers every one', async () => {

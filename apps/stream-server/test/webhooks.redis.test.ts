@@ -208,6 +208,28 @@ describe.skipIf(!available)('webhooks on Redis', () => {
     }
   });
 
+  it("sends nothing again when another instance's late pump goes over events already delivered", async () => {
+    const prefix = prefixPair();
+    const [a, b] = [await instance(prefix), await instance(prefix)];
+    const r = await receiver();
+    await createEndpoint(r.url, a, 'ten_late');
+    const ids = await publish(
+      a,
+      'ten_late',
+      Array.from({ length: 20 }, () => incidentCreated('ten_late')),
+    );
+    await r.waitFor(ids.length);
+    await settled(a, b);
+    // A pump that read the page late: the checkpoint is gone, so B reads every event again.
+    const redis = new Redis(REDIS_URL);
+    await redis.del(`${prefix.webhooks}{ten_late}:checkpoint`);
+    redis.disconnect();
+    b.app.webhooks.dispatcher.trigger('ten_late');
+    await b.app.webhooks.dispatcher.idle();
+    await settled(a, b);
+    expect(r.requests).toHaveLength(ids.length);
+  });
+
   it('keeps endpoints and the delivery log across an instance restart', async () => {
     const prefix = prefixPair();
     const a = await instance(prefix);

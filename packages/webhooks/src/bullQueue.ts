@@ -18,11 +18,24 @@ export interface BullQueueOptions {
   readonly concurrency: number;
   /** A running job's lock; an instance silent for longer is presumed dead and its job re-run. */
   readonly lockMs: number;
+  /** Reports a malformed job (skipped). */
+  readonly onMalformed?: (jobId: string | undefined) => void;
   /** Reports worker errors (Redis trouble); never throws. */
   readonly onError?: (error: Error) => void;
 }
 
 const QUEUE = 'deliveries';
+
+/** Checks a job read back from Redis before it is typed; `undefined` when malformed. */
+export function parseJob(data: unknown): DeliveryJob | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const d = data as Record<string, unknown>;
+  const strings = ['tenantId', 'endpointId', 'deliveryId', 'eventId', 'event', 'cursor', 'body'];
+  if (!strings.every((k) => typeof d[k] === 'string')) return undefined;
+  if (typeof d.attempt !== 'number' || !Number.isInteger(d.attempt) || d.attempt < 0)
+    return undefined;
+  return d as unknown as DeliveryJob;
+}
 
 /**
  * Creates the BullMQ-backed queue (a producer connection now, a worker on `start`).
@@ -61,14 +74,22 @@ export function createBullQueue(options: BullQueueOptions): DeliveryQueue {
       if (worker !== undefined) return;
       workerConnection = new Redis(options.url, { maxRetriesPerRequest: null });
       workerConnection.on('error', () => {});
-      worker = new Worker<DeliveryJob>(QUEUE, (job) => handler(job.data), {
-        connection: workerConnection,
-        prefix,
-        concurrency: options.concurrency,
-        lockDuration: options.lockMs,
-        stalledInterval: Math.max(1000, Math.floor(options.lockMs / 2)),
-        maxStalledCount: 100,
-      });
+      worker = new Worker<DeliveryJob>(
+        QUEUE,
+        async (job) => {
+          const data = parseJob(job.data);
+          if (data === undefined) options.onMalformed?.(job.id);
+          else await handler(data);
+        },
+        {
+          connection: workerConnection,
+          prefix,
+          concurrency: options.concurrency,
+          lockDuration: options.lockMs,
+          stalledInterval: Math.max(1000, Math.floor(options.lockMs / 2)),
+          maxStalledCount: 100,
+        },
+      );
       worker.on('error', (error) => options.onError?.(error));
     },
     async has(jobId) {

@@ -126,9 +126,15 @@ function parseRecord(fields: (string | null)[]): Delivery | undefined {
 function parseEndpoint(json: string): StoredEndpoint | undefined {
   try {
     const e = JSON.parse(json) as StoredEndpoint;
-    return typeof e.id === 'string' && typeof e.url === 'string' && Array.isArray(e.secrets)
-      ? e
-      : undefined;
+    const ok =
+      typeof e.id === 'string' &&
+      typeof e.tenantId === 'string' &&
+      typeof e.url === 'string' &&
+      typeof e.enabled === 'boolean' &&
+      Array.isArray(e.events) &&
+      Array.isArray(e.secrets) &&
+      e.secrets.every((s) => typeof s?.secret === 'string');
+    return ok ? e : undefined;
   } catch {
     return undefined;
   }

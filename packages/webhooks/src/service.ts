@@ -74,6 +74,7 @@ export function createWebhooks(options: WebhooksOptions): Webhooks {
           concurrency: config.concurrency,
           lockMs: config.timeoutMs + 5000,
           onError: (error) => logger.warn({ err: error }, 'webhook queue error'),
+          onMalformed: (jobId) => logger.error({ jobId }, 'malformed webhook job skipped'),
         })
       : createMemoryQueue({ concurrency: config.concurrency });
   const sender = createSender({

@@ -55,6 +55,9 @@ export function firstAttempt(
   return { job, jobId: `${deliveryId}-0`, delayMs: 0 };
 }
 
+/** How long a tenant found without enabled endpoints is not looked at again by live triggers. */
+export const NO_ENDPOINTS_TTL_MS = 1000;
+
 /** What `createDispatcher` needs. */
 export interface DispatcherDeps {
   readonly log: EventLog;
@@ -67,8 +70,14 @@ export interface DispatcherDeps {
 
 /** Runs the per-tenant pumps of one instance. */
 export interface Dispatcher {
-  /** Makes sure the tenant's log is dispatched up to now (coalesces concurrent calls). */
-  trigger(tenantId: string): void;
+  /**
+   * Makes sure the tenant's log is dispatched up to now (coalesces concurrent calls). A tenant
+   * found without enabled endpoints is skipped for `NO_ENDPOINTS_TTL_MS` (no store read per live
+   * event of tenants that use no webhooks) unless `force` (the sweep) or `forget` was called.
+   */
+  trigger(tenantId: string, options?: { force?: boolean }): void;
+  /** Drops the "no endpoints" note of a tenant (its endpoints changed on this instance). */
+  forget(tenantId: string): void;
   /** Triggers every tenant that has endpoints. */
   sweep(): Promise<void>;
   /** Resolves once no pump is running (tests, shutdown). */
@@ -86,6 +95,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const { log, store, queue, config, logger } = deps;
   const running = new Map<string, { again: boolean; done: Promise<void> }>();
   const paused = new Map<string, NodeJS.Timeout>();
+  /** Tenant → until when it is known to have no enabled endpoint. */
+  const noEndpoints = new Map<string, number>();
   let stopped = false;
 
   /**
@@ -125,7 +136,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   /** One page: 'more' when a full page was dispatched, 'paused' when over a pending bound. */
   async function page(tenantId: string): Promise<'more' | 'done' | 'paused'> {
     const endpoints = (await store.listEndpoints(tenantId)).filter((e) => e.enabled);
-    if (endpoints.length === 0) return 'done';
+    if (endpoints.length === 0) {
+      if (noEndpoints.size >= 10_000) noEndpoints.clear(); // a cache: bounded, cheap to rebuild
+      noEndpoints.set(tenantId, deps.now() + NO_ENDPOINTS_TTL_MS);
+      return 'done';
+    }
+    noEndpoints.delete(tenantId);
     const counts = await store.pendingCounts(tenantId);
     let room = Math.min(
       config.maxPendingPerTenant - counts.tenant,
@@ -200,8 +216,13 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     }
   }
 
-  function trigger(tenantId: string): void {
+  function trigger(tenantId: string, options: { force?: boolean } = {}): void {
     if (stopped) return;
+    const until = noEndpoints.get(tenantId);
+    if (until !== undefined && !options.force) {
+      if (until > deps.now()) return;
+      noEndpoints.delete(tenantId);
+    }
     const state = running.get(tenantId);
     if (state !== undefined) {
       state.again = true;
@@ -214,9 +235,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   return {
     trigger,
+    forget: (tenantId) => noEndpoints.delete(tenantId),
     async sweep() {
       try {
-        for (const tenantId of await store.tenantsWithEndpoints()) trigger(tenantId);
+        for (const tenantId of await store.tenantsWithEndpoints())
+          trigger(tenantId, { force: true });
       } catch (error) {
         logger.warn({ err: error }, 'webhook sweep failed');
       }

@@ -80,8 +80,11 @@ export function createEndpointsApi(deps: {
   config: WebhookConfig;
   logger: Logger;
   now: () => number;
+  /** Called after a tenant's endpoints were created or changed (the dispatcher forgets its notes). */
+  onChange?: (tenantId: string) => void;
 }): EndpointsApi {
   const { log, store, queue, config, logger, now } = deps;
+  const changed = deps.onChange ?? (() => {});
   const policy = { allowHttp: config.allowHttp, allowPrivate: config.allowPrivate };
 
   async function load(tenantId: string, id: string): Promise<StoredEndpoint> {
@@ -163,6 +166,7 @@ export function createEndpointsApi(deps: {
         );
       }
       if (checkpoint === null && since !== null) await store.setCheckpoint(tenantId, since);
+      changed(tenantId);
       logger.info(
         { tenantId, endpointId: endpoint.id, host: new URL(endpoint.url).host },
         'webhook endpoint created',
@@ -179,7 +183,9 @@ export function createEndpointsApi(deps: {
         const { disabledReason: _cleared, ...rest } = next;
         next = { ...rest, failingSince: null };
       }
-      return toEndpoint(await save(next));
+      const saved = await save(next);
+      changed(tenantId);
+      return toEndpoint(saved);
     },
     async remove(tenantId, id) {
       if (!ID_PATTERN.test(id) || !(await store.deleteEndpoint(tenantId, id))) throw notFound();

@@ -88,7 +88,15 @@ export function createWebhooks(options: WebhooksOptions): Webhooks {
   let unsubscribe: (() => void) | undefined;
   let sweep: NodeJS.Timeout | undefined;
 
-  const api = createEndpointsApi({ log, store, queue, config, logger, now });
+  const api = createEndpointsApi({
+    log,
+    store,
+    queue,
+    config,
+    logger,
+    now,
+    onChange: (tenantId) => dispatcher.forget(tenantId),
+  });
   return {
     ...api,
     store,

@@ -5,6 +5,8 @@
 import { createPublicKey, randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+// webhooks (issue #12)
+import { loadWebhookConfig, WEBHOOK_DEFAULTS, type WebhookConfig } from '@causeflow/webhooks';
 import { StreamServerError } from './errors.js';
 
 /** JWT algorithms the server can be configured to accept (one family at a time). */
@@ -64,6 +66,8 @@ export interface Config {
   readonly replayPageSize: number;
   /** The built docs site served at `/docs/`; `undefined` serves nothing (404 under /docs). */
   readonly docsDir: string | undefined;
+  /** Webhook sender settings (`WEBHOOK_*`); dev mode allows http and private destinations. */
+  readonly webhooks: WebhookConfig;
 }
 
 const MIB = 1024 * 1024;
@@ -103,6 +107,7 @@ export const CONFIG_DEFAULTS = {
   drainTimeoutMs: 10_000,
   replayPageSize: 500,
   docsDir: DEFAULT_DOCS_DIR,
+  webhooks: WEBHOOK_DEFAULTS,
 } as const satisfies Omit<Config, 'auth'>;
 
 /**
@@ -363,6 +368,7 @@ export function loadConfig(env: Env = process.env): Config {
     }),
     replayPageSize: CONFIG_DEFAULTS.replayPageSize,
     docsDir: docsDir(env),
+    webhooks: loadWebhookConfig(env, { devMode }),
   };
 }
 

@@ -63,6 +63,13 @@ async function devBanner(
       source: 'manual',
     },
   });
+  // webhooks (issue #12): a token to manage endpoints, for the one-curl registration below.
+  const manager = await sign({
+    tenantId: 'ten_demo',
+    sub: 'user_demo',
+    scope: 'webhooks:manage',
+    expiresInSeconds: day,
+  });
   const text = [
     '',
     'CauseFlow stream server — DEV MODE (ephemeral HS256 key; tokens valid 24h, only for this process)',
@@ -78,6 +85,8 @@ async function devBanner(
     `  curl -H "Authorization: Bearer ${tenant}" "${url}/v1/events?limit=20"`,
     'Publish an event:',
     `  curl -X POST -H "Authorization: Bearer ${publisher}" -H "Content-Type: application/json" --data '${sample}' ${url}/v1/events`,
+    'Receive webhooks on a local URL (deliveries are signed; the answer shows the whsec_ secret):',
+    `  curl -X POST -H "Authorization: Bearer ${manager}" -H "Content-Type: application/json" --data '{"url":"http://127.0.0.1:3000/webhooks"}' ${url}/v1/webhooks`,
     '',
     `Tail it: pnpm --filter @causeflow/client tail (causeflow-tail reads the tenant token from ${DEV_TOKEN_FILE})`,
     config.simulate

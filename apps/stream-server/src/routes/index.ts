@@ -2,10 +2,11 @@
  * The route table: every route of the app, registered here and only here. Authenticated routes
  * put `requireAuth` in front of their handler, so what a route needs reads off this table.
  */
-import { PUBLISH_SCOPE, READ_SCOPE } from '../auth.js';
-import { requireAuth } from '../middleware/auth.js';
+
 import type { Context, Middleware } from 'koa';
+import { PUBLISH_SCOPE, READ_SCOPE } from '../auth.js';
 import type { AuthState } from '../middleware/auth.js';
+import { requireAuth } from '../middleware/auth.js';
 import type { Route } from '../middleware/router.js';
 import type { Services } from '../services.js';
 import { eventsRoute } from './events.js';

@@ -103,6 +103,7 @@ export function createApp(deps: AppDeps): StreamServerApp {
         logger,
         drain,
         drainTimeoutMs: config.drainTimeoutMs,
+        timeouts: config,
       }),
     drain,
     async close() {

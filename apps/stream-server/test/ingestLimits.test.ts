@@ -87,7 +87,7 @@ describe('batch size and error details are bounded', () => {
     const refused = await post(s.url, token, batch(6));
     expect(refused.status).toBe(413);
     expect(refused.body.error.message).toBe(
-      'the batch has 6 events; at most 5 per request (MAX_BATCH_EVENTS)',
+      'the batch has more than 5 events; at most 5 per request (MAX_BATCH_EVENTS)',
     );
     expect(await stored(s)).toBe(5);
   });

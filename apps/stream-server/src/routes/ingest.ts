@@ -6,6 +6,7 @@ import {
   type StoredEvent,
 } from '@causeflow/bus';
 import type { Middleware } from 'koa';
+import { hasMoreElementsThan } from '../batchScan.js';
 import { readBody } from '../body.js';
 import { StreamServerError } from '../errors.js';
 import type { AuthPrincipal, AuthState } from '../middleware/auth.js';
@@ -88,11 +89,26 @@ function invalidEvents(
   });
 }
 
-/** Parses the JSON body into a non-empty batch of at most `maxBatchEvents` (400/413 otherwise). */
+function batchTooLarge(described: string, maxBatchEvents: number): StreamServerError {
+  return new StreamServerError(
+    413,
+    'batch_too_large',
+    `the batch has ${described} events; at most ${maxBatchEvents} per request (MAX_BATCH_EVENTS)`,
+  );
+}
+
+/**
+ * Parses the JSON body into a non-empty batch of at most `maxBatchEvents` (400/413 otherwise).
+ * An array over the limit is refused before it is parsed (see `batchScan.ts`).
+ */
 function parseBatch(raw: Buffer, maxBatchEvents: number): readonly unknown[] {
+  const text = raw.toString('utf8');
+  if (hasMoreElementsThan(text, maxBatchEvents)) {
+    throw batchTooLarge(`more than ${maxBatchEvents}`, maxBatchEvents);
+  }
   let body: unknown;
   try {
-    body = JSON.parse(raw.toString('utf8'));
+    body = JSON.parse(text);
   } catch (error) {
     throw new StreamServerError(400, 'invalid_json', 'the body is not valid JSON', {
       cause: error,
@@ -106,13 +122,7 @@ function parseBatch(raw: Buffer, maxBatchEvents: number): readonly unknown[] {
       'the body is an empty array; send at least one event',
     );
   }
-  if (events.length > maxBatchEvents) {
-    throw new StreamServerError(
-      413,
-      'batch_too_large',
-      `the batch has ${events.length} events; at most ${maxBatchEvents} per request (MAX_BATCH_EVENTS)`,
-    );
-  }
+  if (events.length > maxBatchEvents) throw batchTooLarge(String(events.length), maxBatchEvents);
   return events;
 }
 

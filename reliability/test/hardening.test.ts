@@ -65,18 +65,19 @@ describe('batch-error amplification', () => {
     async ([label, env, status], { task }) => {
       const server = await start(env);
       const token = await sign({ tenantId: 'ten_amp', scope: 'events:publish' });
+      // Built before probing, so the probe measures the server, not this process building bodies.
+      const bodies = [256 * 1024, 750 * 1000, 1024 * 1024].map(emptyObjects);
       const control = healthProbe(server.url);
       await sleep(2000);
       const baseline = await control.stop();
       await server.gc();
       const rssBefore = server.rss();
       let rssPeak = rssBefore;
-      const sizes = [256 * 1024, 750 * 1000, 1024 * 1024];
       const responseBytes: number[] = [];
       const statuses = new Set<number>();
       const probe = healthProbe(server.url);
       for (let i = 0; i < requests; i++) {
-        const body = emptyObjects(sizes[i % sizes.length]!);
+        const body = bodies[i % bodies.length]!;
         const res = await fetch(`${server.url}/v1/events`, {
           method: 'POST',
           headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },

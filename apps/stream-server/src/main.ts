@@ -107,25 +107,9 @@ async function main(): Promise<void> {
   const log = await createLog(config, logger);
   const server = createApp({ config, log, logger });
   const running = await server.listen();
-  logger.info(
-    { url: running.url, bus: config.bus, devMode: config.devMode },
-    'stream server listening',
-  );
-  // Dev mode: the tenant token goes where `causeflow tail` looks for it (removed on shutdown).
+  // Signal handlers first: a SIGTERM right after start-up must drain, not kill the process.
   let devToken: string | undefined;
-  if (config.devMode) {
-    const banner = await devBanner(config, running.url);
-    if (banner !== undefined) {
-      process.stdout.write(banner.text);
-      try {
-        await writeDevToken(banner.tenantToken);
-        devToken = banner.tenantToken;
-        logger.info({ path: DEV_TOKEN_FILE }, 'dev tenant token written');
-      } catch (error) {
-        logger.warn({ err: error, path: DEV_TOKEN_FILE }, 'could not write the dev token file');
-      }
-    }
-  }
+  let simulator: Simulator | undefined;
   const removeToken = async (): Promise<void> => {
     if (devToken === undefined) return;
     try {
@@ -134,10 +118,6 @@ async function main(): Promise<void> {
       logger.warn({ err: error, path: DEV_TOKEN_FILE }, 'could not remove the dev token file');
     }
   };
-  let simulator: Simulator | undefined;
-  if (config.simulate)
-    simulator = startSimulator({ log, logger: logger.child({ component: 'simulator' }) });
-
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;
@@ -163,6 +143,27 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // Dev mode: the tenant token goes where `causeflow tail` looks for it (removed on shutdown).
+  if (config.devMode && !stopping) {
+    const banner = await devBanner(config, running.url);
+    if (banner !== undefined) {
+      process.stdout.write(banner.text);
+      try {
+        await writeDevToken(banner.tenantToken);
+        devToken = banner.tenantToken;
+        logger.info({ path: DEV_TOKEN_FILE }, 'dev tenant token written');
+      } catch (error) {
+        logger.warn({ err: error, path: DEV_TOKEN_FILE }, 'could not write the dev token file');
+      }
+    }
+  }
+  if (config.simulate && !stopping)
+    simulator = startSimulator({ log, logger: logger.child({ component: 'simulator' }) });
+
+  logger.info(
+    { url: running.url, bus: config.bus, devMode: config.devMode },
+    'stream server listening',
+  );
 }
 
 main().catch((error: unknown) => {

@@ -120,6 +120,7 @@ export function createApp(deps: AppDeps): StreamServerApp {
         drain,
         drainTimeoutMs: config.drainTimeoutMs,
         backlog: config.listenBacklog,
+        timeouts: config,
       }),
     drain,
     async close() {

@@ -4,12 +4,16 @@
  * dev banner (dev mode), run the simulator (when on), drain on SIGTERM/SIGINT.
  */
 import type { EventLog } from '@causeflow/bus';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import { type Config, loadConfig } from './config.js';
 import { DEV_TOKEN_FILE, removeDevToken, writeDevToken } from './devToken.js';
+import { createServerLogger } from './logger.js';
 import { type Simulator, startSimulator } from './simulator.js';
 import { signToken } from './tokens.js';
+
+/** How long buffered log lines may take to reach stdout at exit. */
+const LOG_FLUSH_TIMEOUT_MS = 1000;
 
 async function createLog(config: Config, logger: Logger): Promise<EventLog> {
   // Loaded on demand so a problem in one implementation never blocks the other.
@@ -105,20 +109,53 @@ async function main(): Promise<void> {
     process.stderr.write(`causeflow-stream-server: ${(error as Error).message}\n`);
     process.exit(1);
   }
-  const logger = pino({
-    level: config.logLevel,
-    redact: ['req.headers.authorization', '*.authorization', '*.token'],
-  });
+  const { logger, flush } = createServerLogger({ level: config.logLevel });
+  // stdout may be a pipe whose reader is gone (the parent died): never crash on writing to it.
+  process.stdout.on('error', () => {});
+  /** Exits in bounded time whatever the state of stdout (see `logger.ts`). */
+  const exit = (code: number): Promise<never> =>
+    flush(LOG_FLUSH_TIMEOUT_MS).then(() => process.exit(code));
   const log = await createLog(config, logger);
   const server = createApp({ config, log, logger });
   const running = await server.listen();
-  logger.info(
-    { url: running.url, bus: config.bus, devMode: config.devMode },
-    'stream server listening',
-  );
-  // Dev mode: the tenant token goes where `causeflow tail` looks for it (removed on shutdown).
+  // Signal handlers first: a SIGTERM right after start-up must drain, not kill the process.
   let devToken: string | undefined;
-  if (config.devMode) {
+  let simulator: Simulator | undefined;
+  const removeToken = async (): Promise<void> => {
+    if (devToken === undefined) return;
+    try {
+      await removeDevToken(devToken);
+    } catch (error) {
+      logger.warn({ err: error, path: DEV_TOKEN_FILE }, 'could not remove the dev token file');
+    }
+  };
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining streams');
+    const force = setTimeout(() => {
+      logger.warn('drain timed out; exiting');
+      void exit(1);
+    }, config.drainTimeoutMs + 2000);
+    force.unref();
+    simulator?.stop();
+    running
+      .close()
+      .then(() => server.close())
+      .then(() => log.close())
+      .then(
+        () => removeToken().then(() => exit(0)),
+        (error: unknown) => {
+          logger.error({ err: error }, 'error during shutdown');
+          return removeToken().then(() => exit(1));
+        },
+      );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  // Dev mode: the tenant token goes where `causeflow tail` looks for it (removed on shutdown).
+  if (config.devMode && !stopping) {
     const banner = await devBanner(config, running.url);
     if (banner !== undefined) {
       process.stdout.write(banner.text);
@@ -131,43 +168,13 @@ async function main(): Promise<void> {
       }
     }
   }
-  const removeToken = async (): Promise<void> => {
-    if (devToken === undefined) return;
-    try {
-      await removeDevToken(devToken);
-    } catch (error) {
-      logger.warn({ err: error, path: DEV_TOKEN_FILE }, 'could not remove the dev token file');
-    }
-  };
-  let simulator: Simulator | undefined;
-  if (config.simulate)
+  if (config.simulate && !stopping)
     simulator = startSimulator({ log, logger: logger.child({ component: 'simulator' }) });
 
-  let stopping = false;
-  const shutdown = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down: draining streams');
-    const force = setTimeout(() => {
-      logger.warn('drain timed out; exiting');
-      process.exit(1);
-    }, config.drainTimeoutMs + 2000);
-    force.unref();
-    simulator?.stop();
-    running
-      .close()
-      .then(() => server.close())
-      .then(() => log.close())
-      .then(
-        () => removeToken().then(() => process.exit(0)),
-        (error: unknown) => {
-          logger.error({ err: error }, 'error during shutdown');
-          return removeToken().then(() => process.exit(1));
-        },
-      );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  logger.info(
+    { url: running.url, bus: config.bus, devMode: config.devMode },
+    'stream server listening',
+  );
 }
 
 main().catch((error: unknown) => {

@@ -119,6 +119,66 @@ function lintStructure(event: SchemaFile, domains: ReadonlySet<string>): LintPro
   return problems;
 }
 
+/** Keywords under which a failing `additionalProperties` would surface as another keyword. */
+const CONDITIONAL = new Set(['anyOf', 'oneOf', 'not', 'if', 'then', 'else', 'contains']);
+/** Keywords that constrain property names other than through `additionalProperties: false`. */
+const NAME_CONSTRAINTS = [
+  'propertyNames',
+  'patternProperties',
+  'unevaluatedProperties',
+  'maxProperties',
+];
+
+/**
+ * Tolerant readers (`validateEvent(v, { mode: 'tolerant' })`) accept an event whose only errors
+ * are `additionalProperties`. That is exact only when an unknown property can fail nothing else:
+ * no closed object under a conditional keyword, no other constraint on property names.
+ */
+export function lintTolerance({ file, schema }: SchemaFile): LintProblem[] {
+  const problems: LintProblem[] = [];
+  const walk = (node: unknown, pointer: string, conditional: boolean): void => {
+    if (Array.isArray(node)) {
+      for (const [i, item] of node.entries()) walk(item, `${pointer}/${i}`, conditional);
+      return;
+    }
+    if (!isObject(node)) return;
+    const closed = node.additionalProperties;
+    if (closed === false && conditional) {
+      problems.push({
+        file,
+        pointer: `${pointer}/additionalProperties`,
+        message:
+          'a closed object under anyOf/oneOf/not/if/then/else/contains makes tolerant readers reject unknown properties; close the object outside the condition',
+      });
+    }
+    if (isObject(closed)) {
+      problems.push({
+        file,
+        pointer: `${pointer}/additionalProperties`,
+        message:
+          'additionalProperties must be false or absent (a schema here breaks tolerant readers)',
+      });
+    }
+    for (const key of NAME_CONSTRAINTS.filter((k) => k in node)) {
+      problems.push({
+        file,
+        pointer: `${pointer}/${key}`,
+        message: `"${key}" constrains unknown properties and breaks tolerant readers; use additionalProperties: false`,
+      });
+    }
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'examples' || key === 'enum' || key === 'const' || key.startsWith('x-')) continue;
+      walk(
+        value,
+        `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+        conditional || CONDITIONAL.has(key),
+      );
+    }
+  };
+  walk(schema, '', false);
+  return problems;
+}
+
 /**
  * Checks every schema of the set and returns one precise problem per defect:
  * naming, required metadata, strict payloads, ajv strict mode, and that every example validates.
@@ -126,6 +186,7 @@ function lintStructure(event: SchemaFile, domains: ReadonlySet<string>): LintPro
  */
 export function lintSchemaSet(set: SchemaSet): LintProblem[] {
   const problems: LintProblem[] = lintEnvelope(set.envelope);
+  for (const file of [set.defs, set.envelope, ...set.events]) problems.push(...lintTolerance(file));
   const domains = new Set(set.domains.map((d) => d.key));
   const seen = new Map<string, string>();
   for (const event of set.events) {

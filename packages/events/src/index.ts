@@ -1,5 +1,5 @@
 /**
- * @causeflow/events — the CauseFlow event contract.
+ * @causeflow/events: the CauseFlow event contract.
  * Generated from schemas/: types, standalone validators and the catalog; plus a small typed API.
  */
 import { EVENT_CATALOG } from './generated/catalog.js';
@@ -25,7 +25,9 @@ export {
   assertEvent,
   EventValidationError,
   isEventName,
+  type ValidateOptions,
   type ValidationIssue,
+  type ValidationMode,
   type ValidationResult,
   validateEvent,
 } from './validate.js';

@@ -3,6 +3,7 @@
  * is required, `iss`/`aud` are enforced when configured. The tenant comes only from `tenantId`.
  */
 import { createPublicKey } from 'node:crypto';
+import { ID_PATTERNS } from '@causeflow/events';
 import {
   createRemoteJWKSet,
   importSPKI,
@@ -13,8 +14,8 @@ import {
 import type { AuthConfig, JwtAlgorithm } from './config.js';
 import { StreamServerError, unauthorized } from './errors.js';
 
-/** Same pattern as `TenantId` in schemas/defs.json. */
-export const TENANT_ID_PATTERN = /^ten_[A-Za-z0-9_]{1,64}$/;
+/** The pattern of `TenantId` in schemas/defs.json. */
+export const TENANT_ID_PATTERN = ID_PATTERNS.TenantId;
 
 /** Who is calling, as proven by a verified token. */
 export interface Principal {

@@ -20,6 +20,7 @@ export {
   type DomainKey,
   EVENT_NAMES,
 } from './generated/catalog.js';
+export { ID_PATTERNS, type IdKind } from './generated/ids.js';
 export type * from './generated/types.js';
 export {
   assertEvent,

@@ -304,7 +304,9 @@ describe('validateEvent modes: tolerant readers, strict producers', () => {
     const event = withExtra();
     const result = validateEvent(event, { mode: 'tolerant' });
     expect(result).toEqual({ ok: true, event });
-    expect(result.ok && (result.event.data as Record<string, unknown>).addedLater).toEqual({
+    expect(
+      result.ok && (result.event.data as unknown as Record<string, unknown>).addedLater,
+    ).toEqual({
       nested: true,
     });
   });

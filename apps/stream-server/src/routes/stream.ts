@@ -1,6 +1,7 @@
 import type { EventLog, StoredEvent } from '@causeflow/bus';
 import {
   CONTROL_EVENTS,
+  ID_PATTERNS,
   parseEventFilter,
   type StreamResetData,
   type StreamResetReason,
@@ -25,7 +26,7 @@ export const STREAM_HEADERS: Readonly<Record<string, string>> = {
   'X-Accel-Buffering': 'no',
 };
 
-const INCIDENT_ID_PATTERN = /^inc_[A-Za-z0-9_]{1,64}$/;
+const INCIDENT_ID_PATTERN = ID_PATTERNS.IncidentId;
 const MAX_CURSOR_LENGTH = 512;
 
 function queryValue(ctx: Context, name: string): string | undefined {

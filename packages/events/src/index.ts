@@ -23,6 +23,17 @@ export {
 export { ID_PATTERNS, type IdKind } from './generated/ids.js';
 export type * from './generated/types.js';
 export {
+  checkLifecycle,
+  INCIDENT_LIFECYCLE,
+  type LifecycleBranchStep,
+  type LifecycleEventLike,
+  type LifecycleEventStep,
+  type LifecyclePhase,
+  type LifecyclePhaseKey,
+  type LifecycleStep,
+  lifecyclePattern,
+} from './lifecycle.js';
+export {
   assertEvent,
   EventValidationError,
   isEventName,

@@ -63,3 +63,18 @@ describe('handler types', () => {
     openStream({ url: 'http://127.0.0.1:1', token: 42, signal: AbortSignal.abort() });
   });
 });
+
+describe('the events option', () => {
+  it('accepts only catalog event names and domain wildcards', () => {
+    type Events = NonNullable<Parameters<typeof openStream>[0]['events']>;
+    expectTypeOf<['incident.*', 'remediation.approved']>().toExtend<Events>();
+    expectTypeOf<['remediation.aproved']>().not.toExtend<Events>();
+    const options: Parameters<typeof openStream>[0] = {
+      url: 'http://x',
+      token: 't',
+      // @ts-expect-error a misspelt event name is a compile error
+      events: ['remediation.aproved'],
+    };
+    expect(options.url).toBe('http://x');
+  });
+});

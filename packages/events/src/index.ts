@@ -11,7 +11,14 @@ export {
   type StreamResetData,
   type StreamResetReason,
 } from './control.js';
-export { type EventFilter, type EventFilterResult, parseEventFilter } from './filter.js';
+export {
+  type EventDomain,
+  type EventFilter,
+  type EventFilterResult,
+  type EventPattern,
+  isEventPattern,
+  parseEventFilter,
+} from './filter.js';
 export {
   type CatalogChange,
   type CatalogDomain,

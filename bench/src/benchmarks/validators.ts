@@ -123,6 +123,11 @@ export const validators: Benchmark = {
     const started = performance.now();
     const { options } = context;
     const { valid, invalid } = payloads();
+    // What a reader built before a field was added receives: one property its schema lacks.
+    const newer = valid.map((e) => ({
+      ...e,
+      data: { ...(e.data as Record<string, unknown>), addedLater: 'x' },
+    }));
     const names = valid.map((p) => String(p.event));
     const generated = await generatedValidators();
     const runtime = compileWithAjv();
@@ -138,6 +143,10 @@ export const validators: Benchmark = {
       const name = names[i]!;
       if (validateEvent(p).ok || generated[name]!(p) || runtime[name]!(p))
         problems.push(`${name}: an invalid payload was accepted`);
+    });
+    newer.forEach((p, i) => {
+      if (!validateEvent(p, { mode: 'tolerant' }).ok || validateEvent(p).ok)
+        problems.push(`${names[i]}: tolerant/strict disagree on an unknown field`);
     });
     if (problems.length > 0) throw new BenchError(`validators disagree: ${problems.join('; ')}`);
 
@@ -175,6 +184,23 @@ export const validators: Benchmark = {
       rounds: sized(options, { smoke: 2, quick: 3, full: 15 }),
     });
     const opsPerSecond = (name: string): number => timed.get(name)!.opsPerSecond;
+    // Tolerant reading, timed after the comparisons above so its extra payload shapes cannot
+    // change the feedback the validators had while those were measured.
+    const tolerant = await measureMicro(
+      [
+        task('validateEvent valid (again)', () => {
+          for (let i = 0; i < n; i++) if (validateEvent(valid[i]).ok) sink++;
+        }),
+        task('validateEvent tolerant newer', () => {
+          for (let i = 0; i < n; i++) if (validateEvent(newer[i], { mode: 'tolerant' }).ok) sink++;
+        }),
+      ],
+      {
+        warmupMs: sized(options, { smoke: 5, quick: 20, full: 300 }),
+        batchMs: sized(options, { smoke: 5, quick: 10, full: 100 }),
+        rounds: sized(options, { smoke: 2, quick: 3, full: 15 }),
+      },
+    );
 
     const rounds = sized(options, { smoke: 1, quick: 2, full: 7 });
     context.progress(`loading each in ${rounds} fresh processes`);
@@ -213,6 +239,14 @@ export const validators: Benchmark = {
     }
     metrics.push(
       metric({
+        name: 'validateEvent tolerant, payloads with an unknown field',
+        unit: 'ops/s',
+        value: tolerant.get('validateEvent tolerant newer')!.opsPerSecond,
+        baseline: tolerant.get('validateEvent valid (again)')!.opsPerSecond,
+        baselineLabel: 'validateEvent strict, valid payloads, same phase',
+        better: 'higher',
+      }),
+      metric({
         name: 'load in a fresh process, CPU (import vs compile)',
         unit: 'ms',
         value: median(loadGenerated.map((l) => l.cpu)),
@@ -228,7 +262,7 @@ export const validators: Benchmark = {
       metrics,
       integrity: {
         ok: true,
-        checked: `${valid.length} valid and ${invalid.length} invalid payloads: all three validators agree`,
+        checked: `${valid.length} valid and ${invalid.length} invalid payloads: all three validators agree; ${newer.length} with an unknown field: tolerant accepts, strict refuses`,
         problems: [],
       },
       notes: [

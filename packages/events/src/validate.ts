@@ -118,14 +118,14 @@ function onlyUnknownProperties(errors: readonly GeneratedValidationError[] | nul
  * if (result.ok) publish(result.event); else respond(400, result.errors);
  * validateEvent(received, { mode: 'tolerant' }); // a consumer: newer optional fields are fine
  */
-export function validateEvent(value: unknown, options: ValidateOptions = {}): ValidationResult {
+export function validateEvent(value: unknown, options?: ValidateOptions): ValidationResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return {
       ok: false,
       errors: [{ path: '', keyword: 'type', message: 'must be a JSON object (an event envelope)' }],
     };
   }
-  const tolerant = options.mode === 'tolerant';
+  const tolerant = options?.mode === 'tolerant';
   const name = (value as { event?: unknown }).event;
   if (!isEventName(name)) {
     if (validateEnvelope(value) || (tolerant && onlyUnknownProperties(validateEnvelope.errors))) {
@@ -156,7 +156,7 @@ export function validateEvent(value: unknown, options: ValidateOptions = {}): Va
  */
 export function assertEvent(
   value: unknown,
-  options: ValidateOptions = {},
+  options?: ValidateOptions,
 ): asserts value is CauseFlowEvent {
   const result = validateEvent(value, options);
   if (!result.ok) throw new EventValidationError(result.errors);

@@ -8,7 +8,9 @@
 import type { EventLog } from '@causeflow/bus';
 import {
   type CauseFlowEvent,
+  ID_PATTERNS,
   INCIDENT_LIFECYCLE,
+  type IdKind,
   type IncidentStatus,
   type IntegrationProvider,
   type LifecyclePhaseKey,
@@ -208,6 +210,13 @@ interface Integration {
   readonly provider: IntegrationProvider;
 }
 
+/** The prefix of an id kind, read from its pattern in defs.json (`^inc_…` gives `inc`). */
+function idPrefix(kind: IdKind): string {
+  const prefix = /^\^([a-z]+)_/.exec(ID_PATTERNS[kind].source)?.[1];
+  if (prefix === undefined) throw new Error(`the pattern of ${kind} has no prefix`);
+  return prefix;
+}
+
 /** The tenant's state the events talk about, and the seeded helpers every phase uses. */
 class World {
   readonly users: { id: string; name: string; role: UserRole }[] = [];
@@ -227,10 +236,10 @@ class World {
     return this.random() < p;
   }
 
-  /** A fresh id with the prefix of its kind, e.g. `inc_01HX…` (26 Crockford base32 digits). */
-  id(prefix: string): string {
+  /** A fresh id of a kind, e.g. `inc_01HX…`: its defs.json prefix and 26 Crockford base32 digits. */
+  id(kind: IdKind): string {
     const digits = Array.from({ length: 26 }, () => CROCKFORD[Math.floor(this.random() * 32)]);
-    return `${prefix}_${digits.join('')}`;
+    return `${idPrefix(kind)}_${digits.join('')}`;
   }
 
   envelope<E extends CauseFlowEvent>(event: E['event'], timestamp: string, data: E['data']): E {
@@ -243,7 +252,7 @@ class World {
 
   newUser(timestamp: string, role: UserRole, invitedBy?: string): CauseFlowEvent {
     const name = this.pick(PEOPLE);
-    const user = { id: this.id('user'), name, role };
+    const user = { id: this.id('UserId'), name, role };
     this.users.push(user);
     const email = `${name.toLowerCase().replace(/[^a-z]+/g, '.')}.${this.users.length}@example.com`;
     return this.envelope('user.created', timestamp, {
@@ -256,7 +265,7 @@ class World {
   }
 
   newIntegration(timestamp: string): CauseFlowEvent {
-    const integration = { id: this.id('int'), provider: this.pick(PROVIDERS) };
+    const integration = { id: this.id('IntegrationId'), provider: this.pick(PROVIDERS) };
     this.integrations.push(integration);
     return this.envelope('integration.connected', timestamp, {
       integrationId: integration.id,
@@ -276,7 +285,7 @@ class IncidentRun {
 
   constructor(readonly world: World) {
     this.scenario = world.pick(SCENARIOS);
-    this.incidentId = world.id('inc');
+    this.incidentId = world.id('IncidentId');
     this.automated = world.chance(0.75);
   }
 
@@ -353,11 +362,11 @@ function* investigationPhase(run: IncidentRun): Generator<Step, undefined> {
       yield (ts) =>
         world.envelope('investigation.known_solution_found', ts, {
           incidentId,
-          matchedPatternId: world.id('ptn'),
+          matchedPatternId: world.id('PatternId'),
           matchedTitle: scenario.pattern,
           confidence: round(0.7 + world.random() * 0.29),
           ...(world.chance(0.8) ? { runbookUrl: scenario.runbook } : {}),
-          ...(world.chance(0.5) ? { matchedIncidentId: world.id('inc') } : {}),
+          ...(world.chance(0.5) ? { matchedIncidentId: world.id('IncidentId') } : {}),
         });
     }
   }
@@ -375,7 +384,7 @@ function* investigationPhase(run: IncidentRun): Generator<Step, undefined> {
 function* remediationPhase(run: IncidentRun): Generator<Step, boolean> {
   const { world, scenario, incidentId } = run;
   const attempt = ++run.attempt;
-  const remediationId = world.id('rem');
+  const remediationId = world.id('RemediationId');
   const requiresApproval = attempt === 1 ? world.chance(0.8) : true;
   const title = attempt === 1 ? scenario.remediation : `${scenario.remediation} (revised)`;
   const steps: [string, ...string[]] = [scenario.steps[0]!, ...scenario.steps.slice(1)];
@@ -440,7 +449,7 @@ function executed(
 function* resolutionPhase(run: IncidentRun): Generator<Step, undefined> {
   const { world, scenario, incidentId } = run;
   yield run.move('resolved');
-  const patternId = world.id('ptn');
+  const patternId = world.id('PatternId');
   yield (ts) =>
     world.envelope('knowledge.pattern_extracted', ts, {
       patternId,
@@ -557,7 +566,7 @@ function integrationDisconnected(world: World, ts: string): CauseFlowEvent {
 
 function triggerCreated(world: World, ts: string): CauseFlowEvent {
   const integration = world.pick(world.integrations);
-  const trigger = { id: world.id('trg'), integration };
+  const trigger = { id: world.id('TriggerId'), integration };
   world.triggers.push(trigger);
   return world.envelope('trigger.created', ts, {
     triggerId: trigger.id,

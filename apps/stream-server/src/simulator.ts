@@ -9,8 +9,8 @@ import type { EventLog } from '@causeflow/bus';
 import {
   type CauseFlowEvent,
   ID_PATTERNS,
-  INCIDENT_LIFECYCLE,
   type IdKind,
+  INCIDENT_LIFECYCLE,
   type IncidentStatus,
   type IntegrationProvider,
   type LifecyclePhaseKey,

@@ -20,7 +20,7 @@ export function prepareBatch(events: readonly unknown[]): PreparedEvent[] {
   const prepared: PreparedEvent[] = new Array(events.length);
   let issues: BatchIssue[] | undefined;
   for (let index = 0; index < events.length; index++) {
-    const result = validateEvent(events[index]);
+    const result = validateEvent(events[index], { mode: 'strict' });
     if (!result.ok) {
       issues ??= [];
       for (const issue of result.errors) issues.push({ index, ...issue });

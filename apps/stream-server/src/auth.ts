@@ -9,13 +9,14 @@
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import jsonwebtoken from 'jsonwebtoken';
 import jwksRsa from 'jwks-rsa';
+import { ID_PATTERNS } from '@causeflow/events';
 import type { Context } from 'koa';
 import koaJwt from 'koa-jwt';
 import type { AuthConfig, JwtAlgorithm } from './config.js';
 import { invalidTenant, StreamServerError, unauthorized } from './errors.js';
 
-/** Same pattern as `TenantId` in schemas/defs.json. */
-export const TENANT_ID_PATTERN = /^ten_[A-Za-z0-9_]{1,64}$/;
+/** The pattern of `TenantId` in schemas/defs.json. */
+export const TENANT_ID_PATTERN = ID_PATTERNS.TenantId;
 
 /** Who is calling, as proven by a verified token. */
 export interface Principal {

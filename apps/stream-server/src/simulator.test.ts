@@ -1,5 +1,5 @@
 import { createMemoryEventLog } from '@causeflow/bus';
-import { type CauseFlowEvent, EVENT_NAMES, validateEvent } from '@causeflow/events';
+import { type CauseFlowEvent, checkLifecycle, EVENT_NAMES, validateEvent } from '@causeflow/events';
 import pino from 'pino';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { createEventGenerator, seededRandom, startSimulator } from './simulator.js';
@@ -78,6 +78,28 @@ describe('createEventGenerator', () => {
         order.lastIndexOf('remediation.executed'),
       );
       expect(['resolved', 'closed']).toContain(status);
+    }
+  });
+
+  it('walks INCIDENT_LIFECYCLE: every finished incident is a complete run of the phase list', () => {
+    for (const seed of [5, 11, 23]) {
+      const byIncident = new Map<string, CauseFlowEvent[]>();
+      for (const event of generate(seed, 3000)) {
+        const id = (event.data as { incidentId?: unknown }).incidentId;
+        if (typeof id === 'string') byIncident.set(id, [...(byIncident.get(id) ?? []), event]);
+      }
+      const finished = [...byIncident.values()].filter((list) =>
+        list.some((e) => e.event === 'knowledge.pattern_extracted'),
+      );
+      expect(finished.length).toBeGreaterThan(10);
+      // Triggers and rejections must occur, or the test would not exercise the optional paths.
+      const all = finished.flat().map((e) => e.event);
+      expect(all).toContain('trigger.event_received');
+      expect(all).toContain('remediation.rejected');
+      for (const list of finished) {
+        if (!checkLifecycle(list))
+          throw new Error(`off the lifecycle: ${list.map((e) => e.event)}`);
+      }
     }
   });
 

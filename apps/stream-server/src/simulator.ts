@@ -1,17 +1,22 @@
 /**
- * Dev-mode traffic: realistic incident lifecycles (created → investigating → findings → root
- * cause → remediation proposed → approved/rejected → executed → resolved → pattern extracted)
- * interleaved with occasional tenant, user, integration and trigger events. Deterministic for a
- * given seed; every event is a valid `CauseFlowEvent`.
+ * Dev-mode traffic: realistic incident lifecycles, walking the phases of `INCIDENT_LIFECYCLE`
+ * (@causeflow/events, the same list the docs render) with one generator per phase, interleaved
+ * with occasional tenant, user, integration and trigger events. A small `World` holds the
+ * tenant's users, integrations and triggers. Deterministic for a given seed; every event is a
+ * valid `CauseFlowEvent`.
  */
 import type { EventLog } from '@causeflow/bus';
-import type {
-  CauseFlowEvent,
-  IncidentStatus,
-  IntegrationProvider,
-  RemediationOutcome,
-  Severity,
-  UserRole,
+import {
+  type CauseFlowEvent,
+  ID_PATTERNS,
+  type IdKind,
+  INCIDENT_LIFECYCLE,
+  type IncidentStatus,
+  type IntegrationProvider,
+  type LifecyclePhaseKey,
+  type RemediationOutcome,
+  type Severity,
+  type UserRole,
 } from '@causeflow/events';
 import type { Logger } from 'pino';
 
@@ -200,37 +205,57 @@ export interface EventGenerator {
   next(): CauseFlowEvent;
 }
 
-/**
- * Creates the generator: at most three incidents in flight, interleaved, plus ambient events.
- * @example
- * const gen = createEventGenerator({ random: seededRandom(1) });
- * const event = gen.next(); // e.g. tenant.created, then user.created, incident.created, …
- */
-export function createEventGenerator(options: GeneratorOptions = {}): EventGenerator {
-  const tenantId = options.tenantId ?? 'ten_demo';
-  const random = options.random ?? Math.random;
-  const now = options.now ?? Date.now;
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-  const chance = (p: number): boolean => random() < p;
-  const id = (prefix: string): string =>
-    `${prefix}_${Array.from({ length: 26 }, () => CROCKFORD[Math.floor(random() * 32)]).join('')}`;
+interface Integration {
+  readonly id: string;
+  readonly provider: IntegrationProvider;
+}
 
-  const users: { id: string; name: string; role: UserRole }[] = [];
-  const integrations: { id: string; provider: IntegrationProvider }[] = [];
-  const triggers: { id: string; integration: { id: string; provider: IntegrationProvider } }[] = [];
-  const envelope = <E extends CauseFlowEvent>(
-    event: E['event'],
-    timestamp: string,
-    data: E['data'],
-  ): E => ({ event, timestamp, tenantId, data }) as E;
-  const someUser = (): string => pick(users).id;
+/** The prefix of an id kind, read from its pattern in defs.json (`^inc_…` gives `inc`). */
+function idPrefix(kind: IdKind): string {
+  const prefix = /^\^([a-z]+)_/.exec(ID_PATTERNS[kind].source)?.[1];
+  if (prefix === undefined) throw new Error(`the pattern of ${kind} has no prefix`);
+  return prefix;
+}
 
-  function newUser(timestamp: string, role: UserRole, invitedBy?: string): CauseFlowEvent {
-    const name = pick(PEOPLE);
-    const user = { id: id('user'), name, role };
-    users.push(user);
-    const email = `${name.toLowerCase().replace(/[^a-z]+/g, '.')}.${users.length}@example.com`;
-    return envelope('user.created', timestamp, {
+/** The tenant's state the events talk about, and the seeded helpers every phase uses. */
+class World {
+  readonly users: { id: string; name: string; role: UserRole }[] = [];
+  readonly integrations: Integration[] = [];
+  readonly triggers: { id: string; integration: Integration }[] = [];
+
+  constructor(
+    readonly tenantId: string,
+    readonly random: Random,
+  ) {}
+
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.random() * items.length)]!;
+  }
+
+  chance(p: number): boolean {
+    return this.random() < p;
+  }
+
+  /** A fresh id of a kind, e.g. `inc_01HX…`: its defs.json prefix and 26 Crockford base32 digits. */
+  id(kind: IdKind): string {
+    const digits = Array.from({ length: 26 }, () => CROCKFORD[Math.floor(this.random() * 32)]);
+    return `${idPrefix(kind)}_${digits.join('')}`;
+  }
+
+  envelope<E extends CauseFlowEvent>(event: E['event'], timestamp: string, data: E['data']): E {
+    return { event, timestamp, tenantId: this.tenantId, data } as E;
+  }
+
+  someUser(): string {
+    return this.pick(this.users).id;
+  }
+
+  newUser(timestamp: string, role: UserRole, invitedBy?: string): CauseFlowEvent {
+    const name = this.pick(PEOPLE);
+    const user = { id: this.id('UserId'), name, role };
+    this.users.push(user);
+    const email = `${name.toLowerCase().replace(/[^a-z]+/g, '.')}.${this.users.length}@example.com`;
+    return this.envelope('user.created', timestamp, {
       userId: user.id,
       email,
       name,
@@ -239,241 +264,356 @@ export function createEventGenerator(options: GeneratorOptions = {}): EventGener
     });
   }
 
-  function newIntegration(timestamp: string): CauseFlowEvent {
-    const integration = { id: id('int'), provider: pick(PROVIDERS) };
-    integrations.push(integration);
-    return envelope('integration.connected', timestamp, {
+  newIntegration(timestamp: string): CauseFlowEvent {
+    const integration = { id: this.id('IntegrationId'), provider: this.pick(PROVIDERS) };
+    this.integrations.push(integration);
+    return this.envelope('integration.connected', timestamp, {
       integrationId: integration.id,
       provider: integration.provider,
-      connectedBy: someUser(),
+      connectedBy: this.someUser(),
     });
   }
+}
 
-  /** Setup: the tenant, its owner, a teammate and an integration. */
-  const setup: Step[] = [
-    (ts) =>
-      envelope('tenant.created', ts, { tenantId, name: 'Demo Corp', plan: 'pro', createdAt: ts }),
-    (ts) => newUser(ts, 'owner'),
-    (ts) => newUser(ts, 'admin', users[0]?.id),
-    (ts) => newIntegration(ts),
+/** One incident in flight: its scenario, its status, and how far remediation got. */
+class IncidentRun {
+  readonly scenario: Scenario;
+  readonly incidentId: string;
+  readonly automated: boolean;
+  status: IncidentStatus = 'open';
+  attempt = 0;
+
+  constructor(readonly world: World) {
+    this.scenario = world.pick(SCENARIOS);
+    this.incidentId = world.id('IncidentId');
+    this.automated = world.chance(0.75);
+  }
+
+  /** An `incident.status_changed` to `to`, chained from the current status. */
+  move(to: IncidentStatus, by?: string): Step {
+    const from = this.status;
+    this.status = to;
+    const incidentId = this.incidentId;
+    return (ts) =>
+      this.world.envelope('incident.status_changed', ts, {
+        incidentId,
+        previousStatus: from,
+        newStatus: to,
+        ...(by === undefined ? {} : { changedBy: by }),
+      });
+  }
+}
+
+/** A phase's events; a repeating phase returns `true` to run again. */
+type PhaseGenerator = (run: IncidentRun) => Generator<Step, boolean | undefined>;
+
+function* triggerPhase(run: IncidentRun): Generator<Step, undefined> {
+  const { world, scenario, incidentId } = run;
+  if (!run.automated || world.triggers.length === 0) return undefined;
+  const trigger = world.pick(world.triggers);
+  const externalId = `${scenario.alert.provider}-${Math.floor(world.random() * 1e9)}`;
+  yield (ts) =>
+    world.envelope('trigger.event_received', ts, {
+      triggerId: trigger.id,
+      integrationId: trigger.integration.id,
+      provider: trigger.integration.provider,
+      eventType: scenario.alert.eventType,
+      externalId,
+      summary: scenario.title,
+      receivedAt: ts,
+      incidentId,
+    });
+  return undefined;
+}
+
+function* openPhase(run: IncidentRun): Generator<Step, undefined> {
+  const { world, scenario, incidentId, automated } = run;
+  const createdBy = automated ? undefined : world.someUser();
+  yield (ts) =>
+    world.envelope('incident.created', ts, {
+      incidentId,
+      title: scenario.title,
+      severity: scenario.severity,
+      status: 'open',
+      source: automated ? 'automated' : 'manual',
+      ...(createdBy === undefined ? {} : { createdBy }),
+    });
+  return undefined;
+}
+
+function* investigationPhase(run: IncidentRun): Generator<Step, undefined> {
+  const { world, scenario, incidentId } = run;
+  yield run.move('investigating');
+  const totalSteps = scenario.findings.length + 1 + Math.floor(world.random() * 2);
+  const known = world.chance(0.4) ? Math.floor(world.random() * scenario.findings.length) : -1;
+  for (let step = 1; step <= totalSteps; step++) {
+    const message =
+      scenario.findings[step - 1] ?? 'Cross-checked findings; building the root-cause hypothesis';
+    const agentName = world.pick(AGENTS);
+    yield (ts) =>
+      world.envelope('investigation.progress', ts, {
+        incidentId,
+        message,
+        agentName,
+        stepIndex: step,
+        totalSteps,
+      });
+    if (step - 1 === known) {
+      yield (ts) =>
+        world.envelope('investigation.known_solution_found', ts, {
+          incidentId,
+          matchedPatternId: world.id('PatternId'),
+          matchedTitle: scenario.pattern,
+          confidence: round(0.7 + world.random() * 0.29),
+          ...(world.chance(0.8) ? { runbookUrl: scenario.runbook } : {}),
+          ...(world.chance(0.5) ? { matchedIncidentId: world.id('IncidentId') } : {}),
+        });
+    }
+  }
+  yield (ts) =>
+    world.envelope('investigation.completed', ts, {
+      incidentId,
+      rootCause: scenario.rootCause,
+      confidence: round(0.6 + world.random() * 0.39),
+      recommendedActions: [...scenario.actions],
+    });
+  return undefined;
+}
+
+/** One remediation attempt (at most two; the second always succeeds). True: try again. */
+function* remediationPhase(run: IncidentRun): Generator<Step, boolean> {
+  const { world, scenario, incidentId } = run;
+  const attempt = ++run.attempt;
+  const remediationId = world.id('RemediationId');
+  const requiresApproval = attempt === 1 ? world.chance(0.8) : true;
+  const title = attempt === 1 ? scenario.remediation : `${scenario.remediation} (revised)`;
+  const steps: [string, ...string[]] = [scenario.steps[0]!, ...scenario.steps.slice(1)];
+  yield (ts) =>
+    world.envelope('remediation.proposed', ts, {
+      incidentId,
+      remediationId,
+      title,
+      requiresApproval,
+      steps,
+    });
+  let by: string | undefined;
+  if (requiresApproval) {
+    yield run.move('awaiting_approval');
+    by = world.someUser();
+    const approver = by;
+    if (attempt === 1 && world.chance(0.25)) {
+      const reason = world.chance(0.7) ? 'Too risky during peak traffic; revise the plan' : null;
+      yield (ts) =>
+        world.envelope('remediation.rejected', ts, {
+          remediationId,
+          rejectedBy: approver,
+          incidentId,
+          ...(reason === null ? {} : { reason }),
+        });
+      yield run.move('investigating', approver);
+      return true;
+    }
+    yield (ts) =>
+      world.envelope('remediation.approved', ts, {
+        remediationId,
+        approvedBy: approver,
+        incidentId,
+      });
+  }
+  yield run.move('remediating', by);
+  const outcome: RemediationOutcome =
+    attempt === 2 ? 'success' : world.pick(['success', 'success', 'success', 'partial', 'failure']);
+  yield executed(world, { remediationId, incidentId, outcome });
+  if (outcome !== 'failure') return false;
+  yield run.move('investigating');
+  return true;
+}
+
+function executed(
+  world: World,
+  fields: { remediationId: string; incidentId: string; outcome: RemediationOutcome },
+): Step {
+  const durationMs = 5_000 + Math.floor(world.random() * 120_000);
+  const message =
+    fields.outcome === 'partial'
+      ? 'Step 2 timed out; steps 1 and 3 completed'
+      : 'Rollback failed: deployment is locked';
+  return (ts) =>
+    world.envelope('remediation.executed', ts, {
+      ...fields,
+      durationMs,
+      ...(fields.outcome === 'success' ? {} : { message }),
+    });
+}
+
+function* resolutionPhase(run: IncidentRun): Generator<Step, undefined> {
+  const { world, scenario, incidentId } = run;
+  yield run.move('resolved');
+  const patternId = world.id('PatternId');
+  yield (ts) =>
+    world.envelope('knowledge.pattern_extracted', ts, {
+      patternId,
+      incidentId,
+      summary: scenario.pattern,
+    });
+  return undefined;
+}
+
+function* closurePhase(run: IncidentRun): Generator<Step, undefined> {
+  if (run.world.chance(0.5)) yield run.move('closed', run.world.someUser());
+  return undefined;
+}
+
+/** One generator per phase of `INCIDENT_LIFECYCLE`; the type requires one for every phase. */
+const PHASES: { readonly [K in LifecyclePhaseKey]: PhaseGenerator } = {
+  trigger: triggerPhase,
+  open: openPhase,
+  investigation: investigationPhase,
+  remediation: remediationPhase,
+  resolution: resolutionPhase,
+  closure: closurePhase,
+};
+
+/** One incident: the phases of `INCIDENT_LIFECYCLE` in order, a repeating one while it asks. */
+function* incident(world: World): Generator<Step> {
+  const run = new IncidentRun(world);
+  for (const phase of INCIDENT_LIFECYCLE) {
+    let again: boolean | undefined;
+    do {
+      again = yield* PHASES[phase.key](run);
+    } while ('repeats' in phase && phase.repeats && again === true);
+  }
+}
+
+/** Tenant, user, integration and trigger events between incidents: first matching row wins. */
+const AMBIENT: readonly { upTo: number; when?: (w: World) => boolean; make: (w: World) => Step }[] =
+  [
+    { upTo: 0.25, make: (w) => (ts) => w.newUser(ts, w.pick(ROLES), w.someUser()) },
+    { upTo: 0.4, when: (w) => w.users.length > 2, make: (w) => (ts) => userUpdated(w, ts) },
+    { upTo: 0.5, when: (w) => w.users.length > 3, make: (w) => (ts) => userDeleted(w, ts) },
+    { upTo: 0.6, make: (w) => (ts) => w.newIntegration(ts) },
+    {
+      upTo: 0.65,
+      when: (w) => w.integrations.length > 1,
+      make: (w) => (ts) => integrationDisconnected(w, ts),
+    },
+    {
+      upTo: 0.85,
+      when: (w) => w.integrations.length > 0,
+      make: (w) => (ts) => triggerCreated(w, ts),
+    },
+    {
+      upTo: 0.92,
+      when: (w) => w.triggers.length > 1,
+      make: (w) => (ts) => {
+        const [trigger] = w.triggers.splice(Math.floor(w.random() * w.triggers.length), 1);
+        return w.envelope('trigger.deleted', ts, {
+          triggerId: trigger!.id,
+          deletedBy: w.someUser(),
+        });
+      },
+    },
   ];
 
-  function* incident(): Generator<Step> {
-    const scenario = pick(SCENARIOS);
-    const incidentId = id('inc');
-    const automated = chance(0.75);
-    let status: IncidentStatus = 'open';
-    const move = (to: IncidentStatus, by?: string): Step => {
-      const from = status;
-      status = to;
-      return (ts) =>
-        envelope('incident.status_changed', ts, {
-          incidentId,
-          previousStatus: from,
-          newStatus: to,
-          ...(by === undefined ? {} : { changedBy: by }),
-        });
-    };
-    if (automated && triggers.length > 0) {
-      const trigger = pick(triggers);
-      yield (ts) =>
-        envelope('trigger.event_received', ts, {
-          triggerId: trigger.id,
-          integrationId: trigger.integration.id,
-          provider: trigger.integration.provider,
-          eventType: scenario.alert.eventType,
-          externalId: `${scenario.alert.provider}-${Math.floor(random() * 1e9)}`,
-          summary: scenario.title,
-          receivedAt: ts,
-          incidentId,
-        });
-    }
-    const createdBy = automated ? undefined : someUser();
-    yield (ts) =>
-      envelope('incident.created', ts, {
-        incidentId,
-        title: scenario.title,
-        severity: scenario.severity,
-        status: 'open',
-        source: automated ? 'automated' : 'manual',
-        ...(createdBy === undefined ? {} : { createdBy }),
-      });
-    yield move('investigating');
-    const totalSteps = scenario.findings.length + 1 + Math.floor(random() * 2);
-    const known = chance(0.4) ? Math.floor(random() * scenario.findings.length) : -1;
-    for (let step = 1; step <= totalSteps; step++) {
-      const message =
-        scenario.findings[step - 1] ?? 'Cross-checked findings; building the root-cause hypothesis';
-      yield (ts) =>
-        envelope('investigation.progress', ts, {
-          incidentId,
-          message,
-          agentName: pick(AGENTS),
-          stepIndex: step,
-          totalSteps,
-        });
-      if (step - 1 === known) {
-        yield (ts) =>
-          envelope('investigation.known_solution_found', ts, {
-            incidentId,
-            matchedPatternId: id('ptn'),
-            matchedTitle: scenario.pattern,
-            confidence: round(0.7 + random() * 0.29),
-            ...(chance(0.8) ? { runbookUrl: scenario.runbook } : {}),
-            ...(chance(0.5) ? { matchedIncidentId: id('inc') } : {}),
-          });
-      }
-    }
-    yield (ts) =>
-      envelope('investigation.completed', ts, {
-        incidentId,
-        rootCause: scenario.rootCause,
-        confidence: round(0.6 + random() * 0.39),
-        recommendedActions: [...scenario.actions],
-      });
-    let outcome: RemediationOutcome = 'failure';
-    for (let attempt = 1; attempt <= 2 && outcome !== 'success'; attempt++) {
-      const remediationId = id('rem');
-      const requiresApproval = attempt === 1 ? chance(0.8) : true;
-      yield (ts) =>
-        envelope('remediation.proposed', ts, {
-          incidentId,
-          remediationId,
-          title: attempt === 1 ? scenario.remediation : `${scenario.remediation} (revised)`,
-          requiresApproval,
-          steps: [scenario.steps[0]!, ...scenario.steps.slice(1)],
-        });
-      if (requiresApproval) {
-        yield move('awaiting_approval');
-        if (attempt === 1 && chance(0.25)) {
-          const rejectedBy = someUser();
-          yield (ts) =>
-            envelope('remediation.rejected', ts, {
-              remediationId,
-              rejectedBy,
-              incidentId,
-              ...(chance(0.7) ? { reason: 'Too risky during peak traffic; revise the plan' } : {}),
-            });
-          yield move('investigating', rejectedBy);
-          continue;
-        }
-        const approvedBy = someUser();
-        yield (ts) =>
-          envelope('remediation.approved', ts, { remediationId, approvedBy, incidentId });
-        yield move('remediating', approvedBy);
-      } else {
-        yield move('remediating');
-      }
-      outcome =
-        attempt === 2
-          ? 'success'
-          : pick<RemediationOutcome>(['success', 'success', 'success', 'partial', 'failure']);
-      const result = outcome;
-      yield (ts) =>
-        envelope('remediation.executed', ts, {
-          remediationId,
-          incidentId,
-          outcome: result,
-          durationMs: 5_000 + Math.floor(random() * 120_000),
-          ...(result === 'success'
-            ? {}
-            : {
-                message:
-                  result === 'partial'
-                    ? 'Step 2 timed out; steps 1 and 3 completed'
-                    : 'Rollback failed: deployment is locked',
-              }),
-        });
-      if (outcome === 'partial') outcome = 'success';
-      if (outcome !== 'success') yield move('investigating');
-    }
-    yield move('resolved');
-    yield (ts) =>
-      envelope('knowledge.pattern_extracted', ts, {
-        patternId: id('ptn'),
-        incidentId,
-        summary: scenario.pattern,
-      });
-    if (chance(0.5)) yield move('closed', someUser());
-  }
+function ambient(world: World): Step {
+  const roll = world.random();
+  const row = AMBIENT.find((r) => roll < r.upTo && (r.when?.(world) ?? true));
+  if (row !== undefined) return row.make(world);
+  return (ts) =>
+    world.envelope('tenant.updated', ts, {
+      tenantId: world.tenantId,
+      changedFields: ['settings'],
+      updatedBy: world.users[0]!.id,
+    });
+}
 
-  function ambient(): Step {
-    const roll = random();
-    if (roll < 0.25) return (ts) => newUser(ts, pick(ROLES), someUser());
-    if (roll < 0.4 && users.length > 2) {
-      return (ts) => {
-        const user = users[2 + Math.floor(random() * (users.length - 2))]!;
-        const newRole = pick(ROLES.filter((r) => r !== user.role));
-        const previousRole = user.role;
-        user.role = newRole;
-        return envelope('user.updated', ts, {
-          userId: user.id,
-          changedFields: ['role'],
-          previousRole,
-          newRole,
-          updatedBy: users[0]!.id,
-        });
-      };
-    }
-    if (roll < 0.5 && users.length > 3) {
-      return (ts) => {
-        const [user] = users.splice(2 + Math.floor(random() * (users.length - 2)), 1);
-        return envelope('user.deleted', ts, {
-          userId: user!.id,
-          deletedBy: users[0]!.id,
-          ...(chance(0.5) ? { reason: 'Left the company' } : {}),
-        });
-      };
-    }
-    if (roll < 0.6) return (ts) => newIntegration(ts);
-    if (roll < 0.65 && integrations.length > 1) {
-      return (ts) => {
-        const [integration] = integrations.splice(Math.floor(random() * integrations.length), 1);
-        const byUser = chance(0.6);
-        return envelope('integration.disconnected', ts, {
-          integrationId: integration!.id,
-          provider: integration!.provider,
-          reason: byUser ? 'user_request' : pick(['credentials_revoked', 'error'] as const),
-          ...(byUser ? { disconnectedBy: someUser() } : {}),
-        });
-      };
-    }
-    if (roll < 0.85 && integrations.length > 0) {
-      return (ts) => {
-        const integration = pick(integrations);
-        const trigger = { id: id('trg'), integration };
-        triggers.push(trigger);
-        return envelope('trigger.created', ts, {
-          triggerId: trigger.id,
-          name: `Open incident on ${integration.provider} alerts`,
-          integrationId: integration.id,
-          provider: integration.provider,
-          eventType: 'alert.fired',
-          createdBy: someUser(),
-        });
-      };
-    }
-    if (roll < 0.92 && triggers.length > 1) {
-      return (ts) => {
-        const [trigger] = triggers.splice(Math.floor(random() * triggers.length), 1);
-        return envelope('trigger.deleted', ts, { triggerId: trigger!.id, deletedBy: someUser() });
-      };
-    }
-    return (ts) =>
-      envelope('tenant.updated', ts, {
-        tenantId,
-        changedFields: ['settings'],
-        updatedBy: users[0]!.id,
-      });
-  }
+function userUpdated(world: World, ts: string): CauseFlowEvent {
+  const { users } = world;
+  const user = users[2 + Math.floor(world.random() * (users.length - 2))]!;
+  const newRole = world.pick(ROLES.filter((r) => r !== user.role));
+  const previousRole = user.role;
+  user.role = newRole;
+  return world.envelope('user.updated', ts, {
+    userId: user.id,
+    changedFields: ['role'],
+    previousRole,
+    newRole,
+    updatedBy: users[0]!.id,
+  });
+}
 
+function userDeleted(world: World, ts: string): CauseFlowEvent {
+  const { users } = world;
+  const [user] = users.splice(2 + Math.floor(world.random() * (users.length - 2)), 1);
+  return world.envelope('user.deleted', ts, {
+    userId: user!.id,
+    deletedBy: users[0]!.id,
+    ...(world.chance(0.5) ? { reason: 'Left the company' } : {}),
+  });
+}
+
+function integrationDisconnected(world: World, ts: string): CauseFlowEvent {
+  const { integrations } = world;
+  const [integration] = integrations.splice(Math.floor(world.random() * integrations.length), 1);
+  const byUser = world.chance(0.6);
+  return world.envelope('integration.disconnected', ts, {
+    integrationId: integration!.id,
+    provider: integration!.provider,
+    reason: byUser ? 'user_request' : world.pick(['credentials_revoked', 'error'] as const),
+    ...(byUser ? { disconnectedBy: world.someUser() } : {}),
+  });
+}
+
+function triggerCreated(world: World, ts: string): CauseFlowEvent {
+  const integration = world.pick(world.integrations);
+  const trigger = { id: world.id('TriggerId'), integration };
+  world.triggers.push(trigger);
+  return world.envelope('trigger.created', ts, {
+    triggerId: trigger.id,
+    name: `Open incident on ${integration.provider} alerts`,
+    integrationId: integration.id,
+    provider: integration.provider,
+    eventType: 'alert.fired',
+    createdBy: world.someUser(),
+  });
+}
+
+/** Setup: the tenant, its owner, a teammate and an integration. */
+function setupSteps(world: World): Step[] {
+  return [
+    (ts) =>
+      world.envelope('tenant.created', ts, {
+        tenantId: world.tenantId,
+        name: 'Demo Corp',
+        plan: 'pro',
+        createdAt: ts,
+      }),
+    (ts) => world.newUser(ts, 'owner'),
+    (ts) => world.newUser(ts, 'admin', world.users[0]?.id),
+    (ts) => world.newIntegration(ts),
+  ];
+}
+
+/**
+ * Creates the generator: at most three incidents in flight, interleaved, plus ambient events.
+ * Each incident walks `INCIDENT_LIFECYCLE` (from @causeflow/events), phase by phase.
+ * @example
+ * const gen = createEventGenerator({ random: seededRandom(1) });
+ * const event = gen.next(); // e.g. tenant.created, then user.created, incident.created, …
+ */
+export function createEventGenerator(options: GeneratorOptions = {}): EventGenerator {
+  const world = new World(options.tenantId ?? 'ten_demo', options.random ?? Math.random);
+  const now = options.now ?? Date.now;
+  const setup = setupSteps(world);
   const active: Generator<Step>[] = [];
   function nextStep(): Step {
     const queued = setup.shift();
     if (queued !== undefined) return queued;
-    if (active.length === 0 || (active.length < 3 && chance(0.08))) active.push(incident());
-    if (chance(0.1)) return ambient();
-    const index = Math.floor(random() * active.length);
+    if (active.length === 0 || (active.length < 3 && world.chance(0.08))) {
+      active.push(incident(world));
+    }
+    if (world.chance(0.1)) return ambient(world);
+    const index = Math.floor(world.random() * active.length);
     const result = active[index]!.next();
     if (result.done) {
       active.splice(index, 1);
@@ -481,10 +621,7 @@ export function createEventGenerator(options: GeneratorOptions = {}): EventGener
     }
     return result.value;
   }
-
-  return {
-    next: () => nextStep()(new Date(now()).toISOString()),
-  };
+  return { next: () => nextStep()(new Date(now()).toISOString()) };
 }
 
 function round(value: number): number {

@@ -4,6 +4,7 @@
  * several instances (e.g. `BUS=redis`) where dev mode's ephemeral key would differ per instance.
  */
 import { parseArgs } from 'node:util';
+import { runMain } from '@causeflow/devkit/main';
 import { READ_SCOPE } from './auth.js';
 import { loadTokenSigningConfig } from './config.js';
 import { signToken } from './tokens.js';
@@ -56,12 +57,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`causeflow-token: ${(error as Error).message}\n`);
-    process.exitCode = 1;
-  },
-);
+void runMain('causeflow-token', main);

@@ -28,7 +28,7 @@ export function prepareBatch(events: readonly unknown[]): PreparedEvent[] {
   let issues: BatchIssue[] | undefined;
   let omitted = 0;
   for (let index = 0; index < events.length; index++) {
-    const result = validateEvent(events[index]);
+    const result = validateEvent(events[index], { mode: 'strict' });
     if (!result.ok) {
       issues ??= [];
       const room = MAX_BATCH_ISSUES - issues.length;

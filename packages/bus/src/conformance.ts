@@ -2,7 +2,7 @@
  * @causeflow/bus/conformance — the behaviour every `EventLog` implementation must have, as a
  * vitest suite. Run it against each implementation with a factory that makes a fresh, empty log.
  */
-import { type CauseFlowEvent, EVENT_NAMES, eventCatalog } from '@causeflow/events';
+import { type CauseFlowEvent, EVENT_NAMES, eventCatalog, ID_PATTERNS } from '@causeflow/events';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BatchValidationError } from './errors.js';
@@ -17,7 +17,7 @@ export interface ConformanceFactoryOptions {
 /** Makes a fresh, empty log; called several times per test (each log is closed after the test). */
 export type EventLogFactory = (options: ConformanceFactoryOptions) => Promise<EventLog> | EventLog;
 
-const EVENT_ID = /^evt_[A-Za-z0-9_-]{1,64}$/;
+const EVENT_ID = ID_PATTERNS.EventId;
 const WAIT = { timeout: 5_000, interval: 5 };
 
 /** Every catalog example, without its `id`, as a template to stamp tenants on. */

@@ -40,11 +40,12 @@ export interface CodecReporter {
 const EPOCH = /^[a-z0-9]{1,64}$/;
 
 /**
- * Checks a parsed event read back from Redis: a valid envelope (`validateEvent`), with a string
+ * Checks a parsed event read back from Redis: a valid envelope (`validateEvent`, tolerant so an
+ * instance on an older schema still reads what a newer one stored), with a string
  * `id`, of `tenantId`. Returns the reason it is not, or the event.
  */
 export function checkStoredEvent(value: unknown, tenantId: string): Event | string {
-  const result = validateEvent(value);
+  const result = validateEvent(value, { mode: 'tolerant' });
   if (!result.ok) {
     const issue = result.errors[0];
     return `not a valid event: ${issue ? `${issue.path || '(root)'} ${issue.message}` : 'invalid'}`;

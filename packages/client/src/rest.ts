@@ -171,7 +171,7 @@ function classify(page: RawPage, validate: boolean): EventPage {
       skipped.push({ cursor, event, errors: [] });
       continue;
     }
-    const result = validate ? validateEvent(event) : undefined;
+    const result = validate ? validateEvent(event, { mode: 'tolerant' }) : undefined;
     if (result && !result.ok) skipped.push({ cursor, event, errors: result.errors });
     else events.push({ cursor, event: event as CauseFlowEvent });
   }

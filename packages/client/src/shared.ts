@@ -2,6 +2,7 @@
  * Pieces both transports share: the options common to them, token resolution, endpoint URLs,
  * the idle watchdog and an abortable sleep.
  */
+import type { EventPattern } from '@causeflow/events';
 import type { BackoffOptions } from './backoff.js';
 
 /** A bearer token, or a function asked for one on every connect (to refresh it). */
@@ -12,8 +13,8 @@ export interface CommonStreamOptions {
   /** Server base URL (`https://api.example.com`); a full `…/v1/notifications/stream` URL works too. */
   readonly url: string | URL;
   readonly token: TokenSource;
-  /** Event names and domain wildcards (`incident.*`); all events when absent. */
-  readonly events?: readonly string[];
+  /** Event names and domain wildcards (`incident.*`), checked at compile time; all events when absent. */
+  readonly events?: readonly EventPattern[];
   /** Only the events of this incident. */
   readonly incidentId?: string;
   /** Resume after this cursor (replay, then live). */

@@ -264,7 +264,7 @@ export class CauseFlowStream implements AsyncIterable<CauseFlowEvent> {
       return;
     }
     if (this.#validate) {
-      const result = validateEvent(payload);
+      const result = validateEvent(payload, { mode: 'tolerant' });
       if (!result.ok) {
         this.#invalid(message, result.errors);
         return;

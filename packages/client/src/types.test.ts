@@ -83,3 +83,18 @@ describe('REST and webhook types', () => {
     void (() => verifyWebhook('{}', {}));
   });
 });
+
+describe('the events option', () => {
+  it('accepts only catalog event names and domain wildcards', () => {
+    type Events = NonNullable<Parameters<typeof openStream>[0]['events']>;
+    expectTypeOf<['incident.*', 'remediation.approved']>().toExtend<Events>();
+    expectTypeOf<['remediation.aproved']>().not.toExtend<Events>();
+    const options: Parameters<typeof openStream>[0] = {
+      url: 'http://x',
+      token: 't',
+      // @ts-expect-error a misspelt event name is a compile error
+      events: ['remediation.aproved'],
+    };
+    expect(options.url).toBe('http://x');
+  });
+});

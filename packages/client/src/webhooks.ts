@@ -180,7 +180,7 @@ function parseEvent(body: Uint8Array): CauseFlowEvent {
   if (typeof name === 'string' && !isEventName(name)) {
     throw new WebhookVerificationError(`unknown event "${name}" (newer server?)`, 'unknown_event');
   }
-  const result = validateEvent(payload);
+  const result = validateEvent(payload, { mode: 'tolerant' });
   if (!result.ok) {
     throw new WebhookVerificationError(
       'the event does not match its schema',

@@ -1,13 +1,25 @@
 import type { JsonSchema, SchemaFile, SchemaSet } from './model.js';
 
-const ANNOTATIONS = new Set([
+/**
+ * Keywords that document a schema and validate nothing. With every `x-…` keyword (ours:
+ * `x-domain`, `x-version`, …) they are what `stripAnnotations` removes and what the
+ * compatibility check never reports as a change for readers.
+ */
+export const ANNOTATIONS: ReadonlySet<string> = new Set([
   'title',
   'description',
   'examples',
   '$comment',
   'default',
   'deprecated',
+  'readOnly',
+  'writeOnly',
 ]);
+
+/** True for an annotation keyword: one of `ANNOTATIONS` or any `x-…` keyword. */
+export function isAnnotation(key: string): boolean {
+  return ANNOTATIONS.has(key) || key.startsWith('x-');
+}
 const SCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'dependentSchemas'];
 const SCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems'];
 const SCHEMA_VALUES = [
@@ -36,7 +48,7 @@ export function stripAnnotations(schema: unknown): unknown {
   if (!isObject(schema)) return schema;
   const out: JsonSchema = {};
   for (const [key, value] of Object.entries(schema)) {
-    if (ANNOTATIONS.has(key) || key.startsWith('x-')) continue;
+    if (isAnnotation(key)) continue;
     if (SCHEMA_MAPS.includes(key) && isObject(value)) {
       out[key] = Object.fromEntries(
         Object.entries(value).map(([k, v]) => [k, stripAnnotations(v)]),

@@ -3,6 +3,7 @@ import { watch } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runMain } from '@causeflow/devkit/main';
 import { runCodegen } from './run.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -18,7 +19,7 @@ function run(schemasDir: string, outDir: string, check: boolean): Promise<number
   return runCodegen({ schemasDir, outDir, check, root: repoRoot, stdout, stderr });
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       check: { type: 'boolean', default: false },
@@ -30,12 +31,12 @@ async function main(): Promise<void> {
   });
   if (values.help) {
     process.stdout.write(usage);
-    return;
+    return 0;
   }
   const schemasDir = resolve(values.schemas);
   const outDir = resolve(values.out);
-  process.exitCode = await run(schemasDir, outDir, values.check);
-  if (!values.watch) return;
+  const code = await run(schemasDir, outDir, values.check);
+  if (!values.watch) return code;
   let timer: NodeJS.Timeout | undefined;
   const onChange = (folder: string) => (_event: string, file: string | null) => {
     if (!file?.endsWith('.json')) return;
@@ -50,9 +51,7 @@ async function main(): Promise<void> {
   watch(schemasDir, onChange(''));
   watch(join(schemasDir, 'events'), onChange('events/'));
   process.stdout.write(`watching ${relative(repoRoot, schemasDir)} for changes…\n`);
+  return code;
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`codegen: ${(error as Error).stack ?? String(error)}\n`);
-  process.exitCode = 1;
-});
+void runMain('codegen', main);

@@ -199,11 +199,12 @@ const cases: Case[] = [
     failed: true,
   },
   {
-    name: 'a new optional property on a strict object needs a decision',
+    // Readers validate tolerantly (unknown properties accepted), so this is safe for old readers.
+    name: 'a new optional property on a strict object is compatible',
     edit: (s) => {
       data(s).properties.region = { type: 'string', description: 'Region.' };
     },
-    want: [['decision', 'incident.created', `${P}/region`, 'property-added-optional']],
+    want: [['compatible', 'incident.created', `${P}/region`, 'property-added-optional']],
     failed: false,
   },
   {
@@ -223,6 +224,15 @@ const cases: Case[] = [
     },
     want: [['decision', 'incident.created', `${P}/title`, 'property-now-optional']],
     failed: false,
+  },
+  {
+    name: 'a required property removed is breaking (readers rely on it)',
+    edit: (s) => {
+      delete data(s).properties.title;
+      data(s).required = data(s).required.filter((r: string) => r !== 'title');
+    },
+    want: [['breaking', 'incident.created', `${P}/title`, 'property-removed']],
+    failed: true,
   },
   {
     name: 'a nested property removed is breaking at its nested pointer',
@@ -421,11 +431,11 @@ const cases: Case[] = [
     failed: true,
   },
   {
-    name: 'additionalProperties opened on strict data needs a decision',
+    name: 'additionalProperties opened on strict data is compatible (tolerant readers)',
     edit: (s) => delete data(s).additionalProperties,
     want: [
       [
-        'decision',
+        'compatible',
         'incident.created',
         '/properties/data/additionalProperties',
         'additional-properties-opened',

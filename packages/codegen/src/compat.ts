@@ -6,13 +6,25 @@
  * - `breaking`: a reader that upgrades can receive events its new types and validators reject or
  *   call impossible (events already in the log, producers not yet upgraded), or loses a field or
  *   an event it relied on. The new schema must accept everything the old one accepted.
- * - `decision`: a reader still on the previous version (our client validates with the generated
- *   validators of ITS version, `additionalProperties: false`) rejects or mishandles events that
- *   use the new freedom: an enum value added, an optional property added, a constraint loosened,
- *   a property made optional. Reported, never failed: the decision is the rollout order.
+ * - `decision`: a reader still on the previous version may mishandle events that use the new
+ *   freedom: an enum value added (exhaustive switches), a constraint loosened or a type widened
+ *   (its validator rejects the new values), a property made optional (it expects it). Reported,
+ *   never failed: the decision is the rollout order.
  * - `compatible`: no reader, old or new, notices (docs, examples, reordering, a new event, which
- *   readers skip until they know its name).
+ *   readers skip until they know its name, and an optional property added or
+ *   `additionalProperties` opened: readers validate tolerantly, `validateEvent(v, { mode:
+ *   'tolerant' })`, accepting and keeping properties their schema does not know).
+ *
+ * The per-keyword rules live in compatRules.ts (`KEYWORD_RULES`); this module compares sets.
  */
+import {
+  type ChangeRule,
+  type Defs,
+  diffNode,
+  isObject,
+  sameShape,
+  type Verdict,
+} from './compatRules.js';
 import {
   type ChangelogEntry,
   changelog,
@@ -23,33 +35,9 @@ import {
   schemaVersion,
 } from './model.js';
 
+export { type ChangeRule, KEYWORD_RULES, type KeywordRule, type Verdict } from './compatRules.js';
+/** One entry of an event's `x-changelog`: shown by the docs, required for a declared break. */
 export { type ChangelogEntry, changelog, schemaVersion };
-
-/** How a change affects readers; see the module comment. */
-export type Verdict = 'breaking' | 'decision' | 'compatible';
-
-/** The rule a change was classified by (stable identifiers, used by tests and `--json`). */
-export type ChangeRule =
-  | 'event-added'
-  | 'event-removed'
-  | 'event-renamed'
-  | 'property-added-optional'
-  | 'property-added-required'
-  | 'property-removed'
-  | 'property-renamed'
-  | 'property-now-required'
-  | 'property-now-optional'
-  | 'type-narrowed'
-  | 'type-widened'
-  | 'enum-value-removed'
-  | 'enum-value-added'
-  | 'constraint-tightened'
-  | 'constraint-loosened'
-  | 'additional-properties-closed'
-  | 'additional-properties-opened'
-  | 'metadata-changed'
-  | 'version-decreased'
-  | 'unanalysed';
 
 /** One classified change of one event, located by a JSON pointer into its (resolved) schema. */
 export interface Change {
@@ -74,8 +62,6 @@ export interface CompatSummary {
   readonly compatible: number;
   readonly failed: boolean;
 }
-
-/** One entry of an event's `x-changelog`: shown by the docs, required for a declared break. */
 
 /** Raised when a schema file of a set cannot be parsed. */
 export class CompatError extends Error {
@@ -127,10 +113,6 @@ export function schemaSetFromFiles(files: ReadonlyMap<string, string>): SchemaSe
 // Versioning keywords: x-version and x-changelog
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-function isObject(value: unknown): value is JsonSchema {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Checks the shape of `x-version` (integer ≥ 1) and `x-changelog` (entries `{version, date,
@@ -192,421 +174,9 @@ export function lintVersioning(schema: JsonSchema): { pointer: string; message: 
   return problems;
 }
 
-// ---------------------------------------------------------------------------------------------
-// $ref resolution
-
-const DEF_REF = /(?:^|\/)defs\.json#\/\$defs\/([^/]+)$|^#\/\$defs\/([^/]+)$/;
-const METADATA = new Set([
-  'title',
-  'description',
-  'examples',
-  '$comment',
-  'default',
-  'deprecated',
-  'readOnly',
-  'writeOnly',
-  '$schema',
-  '$id',
-  '$defs',
-]);
-
-type Defs = Readonly<Record<string, JsonSchema>>;
-
-/** A schema node with its `$ref` into defs.json replaced by the def (siblings win), and the defs passed. */
-function deref(node: JsonSchema, defs: Defs): { node: JsonSchema; via: string[] } {
-  const via: string[] = [];
-  let current = node;
-  for (let depth = 0; depth < 32; depth++) {
-    const ref = current.$ref;
-    if (typeof ref !== 'string') break;
-    const match = DEF_REF.exec(ref);
-    const name = match?.[1] ?? match?.[2];
-    const def = name === undefined ? undefined : defs[name];
-    if (def === undefined || name === undefined) break;
-    const { $ref: _ref, ...siblings } = current;
-    current = { ...def, ...siblings };
-    via.push(name);
-  }
-  return { node: current, via };
-}
-
 function defsOf(set: SchemaSet): Defs {
   const defs = set.defs.schema.$defs;
   return isObject(defs) ? (defs as Defs) : {};
-}
-
-/** The node with refs resolved and annotations dropped; `required`/`enum` sorted. For equality. */
-function canonical(value: unknown, defs: Defs, depth = 0): unknown {
-  if (Array.isArray(value)) return value.map((v) => canonical(v, defs, depth + 1));
-  if (!isObject(value) || depth > 64) return value;
-  const node = deref(value, defs).node;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(node).sort()) {
-    if (METADATA.has(key) || key.startsWith('x-')) continue;
-    const inner = node[key];
-    if ((key === 'required' || key === 'enum') && Array.isArray(inner)) {
-      out[key] = [...inner].map((v) => JSON.stringify(v)).sort();
-    } else if (key === 'properties' && isObject(inner)) {
-      out[key] = Object.fromEntries(
-        Object.keys(inner)
-          .sort()
-          .map((k) => [k, canonical(inner[k], defs, depth + 1)]),
-      );
-    } else {
-      out[key] = canonical(inner, defs, depth + 1);
-    }
-  }
-  return out;
-}
-
-function sameShape(a: unknown, b: unknown, defsA: Defs, defsB: Defs): boolean {
-  return JSON.stringify(canonical(a, defsA)) === JSON.stringify(canonical(b, defsB));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Node diff
-
-interface Context {
-  readonly event: string;
-  readonly base: Defs;
-  readonly head: Defs;
-  readonly out: Change[];
-}
-
-const LOWER_BOUNDS = ['minimum', 'exclusiveMinimum', 'minLength', 'minItems', 'minProperties'];
-const UPPER_BOUNDS = ['maximum', 'exclusiveMaximum', 'maxLength', 'maxItems', 'maxProperties'];
-const HANDLED = new Set([
-  ...LOWER_BOUNDS,
-  ...UPPER_BOUNDS,
-  'type',
-  'enum',
-  'const',
-  'pattern',
-  'format',
-  'multipleOf',
-  'uniqueItems',
-  'properties',
-  'required',
-  'additionalProperties',
-  'items',
-  'allOf',
-  'anyOf',
-  'oneOf',
-  '$ref',
-]);
-
-function escapeSegment(segment: string): string {
-  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-function show(value: unknown): string {
-  return JSON.stringify(value);
-}
-
-function types(node: JsonSchema): string[] | undefined {
-  if (typeof node.type === 'string') return [node.type];
-  if (Array.isArray(node.type)) return node.type.map(String);
-  return undefined;
-}
-
-function covers(types: readonly string[], type: string): boolean {
-  return types.includes(type) || (type === 'integer' && types.includes('number'));
-}
-
-function values(node: JsonSchema): unknown[] | undefined {
-  if ('const' in node) return [node.const];
-  return Array.isArray(node.enum) ? node.enum : undefined;
-}
-
-function diffNode(
-  ctx: Context,
-  pointer: string,
-  rawBase: JsonSchema,
-  rawHead: JsonSchema,
-  inherited: readonly string[],
-): void {
-  const b = deref(rawBase, ctx.base);
-  const h = deref(rawHead, ctx.head);
-  const via = [...new Set([...inherited, ...b.via, ...h.via])];
-  const suffix = via.length > 0 ? ` (via $defs/${via.join(', $defs/')})` : '';
-  const add = (verdict: Verdict, rule: ChangeRule, reason: string, at = pointer) =>
-    ctx.out.push({ verdict, event: ctx.event, pointer: at, rule, reason: `${reason}${suffix}` });
-  const base = b.node;
-  const head = h.node;
-
-  if (pointer === '' && base.title !== head.title) {
-    add('compatible', 'metadata-changed', 'title changed');
-  }
-  if (base.description !== head.description) {
-    add('compatible', 'metadata-changed', 'description changed');
-  }
-  if (pointer === '') {
-    if (show(base.examples) !== show(head.examples)) {
-      add('compatible', 'metadata-changed', 'examples changed');
-    }
-    for (const key of ['x-domain', 'x-when-emitted']) {
-      if (show(base[key]) !== show(head[key]))
-        add('compatible', 'metadata-changed', `${key} changed`);
-    }
-    if (base.deprecated !== true && head.deprecated === true) {
-      add('compatible', 'metadata-changed', 'deprecated: readers should migrate off this event');
-    }
-  }
-
-  // type
-  const bt = types(base);
-  const ht = types(head);
-  if (bt === undefined && ht !== undefined) {
-    add('breaking', 'type-narrowed', `type restricted to ${ht.join('|')}`);
-  } else if (bt !== undefined && ht === undefined) {
-    add('decision', 'type-widened', `type constraint ${bt.join('|')} removed`);
-  } else if (bt !== undefined && ht !== undefined) {
-    const lost = bt.filter((t) => !covers(ht, t));
-    const gained = ht.filter((t) => !covers(bt, t));
-    if (lost.length === bt.length) {
-      add('breaking', 'type-narrowed', `type changed from ${bt.join('|')} to ${ht.join('|')}`);
-      return; // nothing below is comparable
-    }
-    if (lost.length > 0)
-      add('breaking', 'type-narrowed', `type no longer accepts ${lost.join('|')}`);
-    if (gained.length > 0)
-      add('decision', 'type-widened', `type now also accepts ${gained.join('|')}`);
-  }
-
-  // enum / const
-  const bv = values(base);
-  const hv = values(head);
-  if (bv === undefined && hv !== undefined) {
-    add('breaking', 'constraint-tightened', `values restricted to ${hv.map(show).join(', ')}`);
-  } else if (bv !== undefined && hv === undefined) {
-    add(
-      'decision',
-      'constraint-loosened',
-      `value list ${bv.map(show).join(', ')} removed (any value)`,
-    );
-  } else if (bv !== undefined && hv !== undefined) {
-    const hs = new Set(hv.map(show));
-    const bs = new Set(bv.map(show));
-    for (const v of bv) {
-      if (!hs.has(show(v))) add('breaking', 'enum-value-removed', `enum value ${show(v)} removed`);
-    }
-    for (const v of hv) {
-      if (!bs.has(show(v))) {
-        add(
-          'decision',
-          'enum-value-added',
-          `enum value ${show(v)} added (exhaustive switches in readers)`,
-        );
-      }
-    }
-  }
-
-  // numeric and length bounds
-  const bound = (key: string, lower: boolean) => {
-    const was = base[key];
-    const now = head[key];
-    if (was === now || (typeof was !== 'number' && typeof now !== 'number')) return;
-    if (typeof was !== 'number') {
-      add('breaking', 'constraint-tightened', `${key} ${show(now)} added`);
-    } else if (typeof now !== 'number') {
-      add('decision', 'constraint-loosened', `${key} ${was} removed`);
-    } else if (lower ? now > was : now < was) {
-      add(
-        'breaking',
-        'constraint-tightened',
-        `${key} ${lower ? 'raised' : 'lowered'} from ${was} to ${now}`,
-      );
-    } else {
-      add(
-        'decision',
-        'constraint-loosened',
-        `${key} ${lower ? 'lowered' : 'raised'} from ${was} to ${now}`,
-      );
-    }
-  };
-  for (const key of LOWER_BOUNDS) bound(key, true);
-  for (const key of UPPER_BOUNDS) bound(key, false);
-
-  for (const key of ['pattern', 'format']) {
-    const was = base[key];
-    const now = head[key];
-    if (was === now) continue;
-    if (was === undefined) add('breaking', 'constraint-tightened', `${key} ${show(now)} added`);
-    else if (now === undefined)
-      add('decision', 'constraint-loosened', `${key} ${show(was)} removed`);
-    else
-      add('breaking', 'constraint-tightened', `${key} changed from ${show(was)} to ${show(now)}`);
-  }
-  if (base.multipleOf !== head.multipleOf) {
-    const was = base.multipleOf;
-    const now = head.multipleOf;
-    if (typeof now === 'number' && (typeof was !== 'number' || was % now !== 0)) {
-      add('breaking', 'constraint-tightened', `multipleOf changed from ${show(was)} to ${now}`);
-    } else {
-      add(
-        'decision',
-        'constraint-loosened',
-        `multipleOf changed from ${show(was)} to ${show(now)}`,
-      );
-    }
-  }
-  if (base.uniqueItems !== true && head.uniqueItems === true) {
-    add('breaking', 'constraint-tightened', 'uniqueItems added');
-  } else if (base.uniqueItems === true && head.uniqueItems !== true) {
-    add('decision', 'constraint-loosened', 'uniqueItems removed');
-  }
-
-  diffObject(ctx, pointer, base, head, via, add);
-
-  // items and composition
-  if (isObject(base.items) && isObject(head.items)) {
-    diffNode(ctx, `${pointer}/items`, base.items, head.items, via);
-  } else if (base.items === undefined && isObject(head.items)) {
-    add('breaking', 'constraint-tightened', 'items schema added', `${pointer}/items`);
-  } else if (isObject(base.items) && head.items === undefined) {
-    add('decision', 'constraint-loosened', 'items schema removed', `${pointer}/items`);
-  }
-  for (const key of ['allOf', 'anyOf', 'oneOf']) {
-    const was = base[key];
-    const now = head[key];
-    if (sameShape(was, now, ctx.base, ctx.head)) continue;
-    if (Array.isArray(was) && Array.isArray(now) && was.length === now.length) {
-      was.forEach((item, i) => {
-        if (isObject(item) && isObject(now[i]))
-          diffNode(ctx, `${pointer}/${key}/${i}`, item, now[i], via);
-      });
-    } else {
-      add(
-        'breaking',
-        'unanalysed',
-        `${key} changed; the check cannot prove it accepts every old value`,
-      );
-    }
-  }
-
-  // anything else that constrains values: conservative
-  const others = new Set([...Object.keys(base), ...Object.keys(head)]);
-  for (const key of [...others].sort()) {
-    if (HANDLED.has(key) || METADATA.has(key) || key.startsWith('x-')) continue;
-    if (!sameShape(base[key], head[key], ctx.base, ctx.head)) {
-      add(
-        'breaking',
-        'unanalysed',
-        `keyword "${key}" changed; the check cannot prove it compatible`,
-      );
-    }
-  }
-  if (typeof base.$ref === 'string' || typeof head.$ref === 'string') {
-    if (base.$ref !== head.$ref) {
-      add(
-        'breaking',
-        'unanalysed',
-        `unresolved $ref changed from ${show(base.$ref)} to ${show(head.$ref)}`,
-      );
-    }
-  }
-}
-
-function diffObject(
-  ctx: Context,
-  pointer: string,
-  base: JsonSchema,
-  head: JsonSchema,
-  via: readonly string[],
-  add: (verdict: Verdict, rule: ChangeRule, reason: string, at?: string) => void,
-): void {
-  const bp = isObject(base.properties) ? base.properties : {};
-  const hp = isObject(head.properties) ? head.properties : {};
-  const br = new Set(Array.isArray(base.required) ? base.required.map(String) : []);
-  const hr = new Set(Array.isArray(head.required) ? head.required.map(String) : []);
-  const baseClosed = base.additionalProperties === false;
-  const headClosed = head.additionalProperties === false;
-  const at = (name: string) => `${pointer}/properties/${escapeSegment(name)}`;
-
-  const removed = Object.keys(bp).filter((k) => !(k in hp));
-  const added = new Set(Object.keys(hp).filter((k) => !(k in bp)));
-  for (const name of removed) {
-    const renamed = [...added].find((n) => sameShape(bp[name], hp[n], ctx.base, ctx.head));
-    if (renamed !== undefined) {
-      added.delete(renamed);
-      add('breaking', 'property-renamed', `property "${name}" renamed to "${renamed}"`, at(name));
-      if (hr.has(renamed) && !br.has(name)) {
-        add(
-          'breaking',
-          'property-now-required',
-          `property "${renamed}" is required (was optional as "${name}")`,
-          at(renamed),
-        );
-      }
-    } else {
-      add('breaking', 'property-removed', `property "${name}" removed`, at(name));
-    }
-  }
-  for (const name of [...added].sort()) {
-    if (hr.has(name)) {
-      add(
-        'breaking',
-        'property-added-required',
-        `required property "${name}" added (old events lack it)`,
-        at(name),
-      );
-    } else if (baseClosed) {
-      add(
-        'decision',
-        'property-added-optional',
-        `optional property "${name}" added (readers on the previous version reject events that carry it: additionalProperties false)`,
-        at(name),
-      );
-    } else {
-      add('compatible', 'property-added-optional', `optional property "${name}" added`, at(name));
-    }
-  }
-  for (const name of Object.keys(hp)) {
-    if (!(name in bp)) continue;
-    if (!br.has(name) && hr.has(name)) {
-      add('breaking', 'property-now-required', `property "${name}" is now required`, at(name));
-    } else if (br.has(name) && !hr.has(name)) {
-      add(
-        'decision',
-        'property-now-optional',
-        `property "${name}" is no longer required (readers on the previous version expect it)`,
-        at(name),
-      );
-    }
-    const was = bp[name];
-    const now = hp[name];
-    if (isObject(was) && isObject(now)) diffNode(ctx, at(name), was, now, via);
-  }
-  // `required` names without a property schema (rare, but legal)
-  for (const name of hr) {
-    if (!(name in hp) && !(name in bp) && !br.has(name)) {
-      add('breaking', 'property-now-required', `property "${name}" is now required`, at(name));
-    }
-  }
-
-  if (!baseClosed && headClosed) {
-    add(
-      'breaking',
-      'additional-properties-closed',
-      'additionalProperties closed (unknown properties now rejected)',
-      `${pointer}/additionalProperties`,
-    );
-  } else if (baseClosed && !headClosed) {
-    add(
-      'decision',
-      'additional-properties-opened',
-      'additionalProperties opened (readers on the previous version reject unknown properties)',
-      `${pointer}/additionalProperties`,
-    );
-  } else if (isObject(base.additionalProperties) && isObject(head.additionalProperties)) {
-    diffNode(
-      ctx,
-      `${pointer}/additionalProperties`,
-      base.additionalProperties,
-      head.additionalProperties,
-      via,
-    );
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import { realpath } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
+import { runMain } from '@causeflow/devkit/main';
 import {
   compareSchemaSets,
   EMPTY_SCHEMA_SET,
@@ -108,12 +109,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`schemas:compat: ${(error as Error).message}\n`);
-    process.exitCode = 2;
-  },
-);
+void runMain('schemas:compat', main, { errorCode: 2 });

@@ -1,4 +1,4 @@
-import { buildModel, header, type SchemaSet } from './model.js';
+import { asciiOnly, buildModel, header, type SchemaSet } from './model.js';
 
 /**
  * Emits `catalog.ts`: the domains and, per event, its name, domain, title, description,
@@ -23,9 +23,9 @@ export function emitCatalog(set: SchemaSet): string {
     deprecated: e.deprecated,
     examples: e.examples,
   }));
-  return `${header('event catalog')}import type { EventMap, EventName } from './types.js';
+  return asciiOnly(`${header('event catalog')}import type { EventMap, EventName } from './types.js';
 
-/** A domain of the catalog (tenant, incident, …) with the title the product uses. */
+/** A domain of the catalog (tenant, incident, ...) with the title the product uses. */
 export interface CatalogDomain {
   readonly key: DomainKey;
   readonly title: string;
@@ -76,5 +76,5 @@ export const EVENT_CATALOG: { readonly [N in EventName]: CatalogEntry<N> } = ${J
     null,
     2,
   )};
-`;
+`);
 }

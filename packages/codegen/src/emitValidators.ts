@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import { addSchemaSet, createAjv } from './ajv.js';
 import { stripSchemaSet } from './annotations.js';
-import { buildModel, header, type SchemaSet } from './model.js';
+import { asciiOnly, buildModel, header, type SchemaSet } from './model.js';
+import { emitRuntime, formatsUsed } from './runtime.js';
 
 const require = createRequire(import.meta.url);
 const standaloneCode = require('ajv/dist/standalone').default as (
@@ -42,34 +43,46 @@ export function requiresToImports(code: string): string {
 }
 
 /**
- * Emits `validators.ts`: ajv standalone code (formats included) for the envelope and every
- * event (annotations stripped), plus `eventValidators`, a map from event name to its validator. Nothing compiles a
- * schema at run time.
+ * Removes the `const schemaN = {…};` declarations ajv's standalone output keeps but never reads
+ * (the full source of every event schema): they cost load time and change with every annotation.
+ */
+export function dropUnusedSchemas(code: string): string {
+  return code.replace(/^const (schema\d+) = .*;\n/gm, (line, name: string) =>
+    new RegExp(`\\b${name}\\b`).test(code.replace(line, '')) ? line : '',
+  );
+}
+
+/**
+ * Emits `validators.ts`: ajv standalone code for the envelope and every event (annotations
+ * stripped), plus `eventValidators`, a map from event name to its validator. Nothing compiles a
+ * schema at run time, and nothing CommonJS is imported: the formats and `ucs2length` the code
+ * calls are emitted into the file (see runtime.ts).
  */
 export function emitValidators(set: SchemaSet): string {
   const ajv = createAjv({
-    code: {
-      source: true,
-      esm: true,
-      lines: true,
-      formats: _`require("ajv-formats/dist/formats").fullFormats`,
-    },
+    code: { source: true, esm: true, lines: true, formats: _`__formats` },
   });
   // Annotations do not validate anything; leaving them out keeps validator diffs to real changes.
   addSchemaSet(ajv, stripSchemaSet(set));
   const events = buildModel(set);
   const refs: Record<string, string> = { validateEnvelope: String(set.envelope.schema.$id) };
   for (const event of events) refs[`validate${event.typeBase}`] = event.id;
-  const code = requiresToImports(standaloneCode(ajv, refs))
+  const standalone = standaloneCode(ajv, refs).replace(
+    /require\("ajv\/dist\/runtime\/ucs2length"\)\.default/g,
+    '__ucs2length',
+  );
+  const code = requiresToImports(dropUnusedSchemas(standalone))
     // ajv declares its exports untyped; keep them as internal aliases and export typed ones below.
     .replace(/^export const (\w+) = (\w+);$/gm, 'const $1Impl = $2;');
+  const runtime = emitRuntime(formatsUsed(code));
 
   const typed = Object.keys(refs)
     .map((name) => `export const ${name}: GeneratedValidator = ${name}Impl;`)
     .join('\n');
   const map = events.map((e) => `  ${JSON.stringify(e.name)}: validate${e.typeBase},`).join('\n');
-  return `${header('ajv standalone validators')}// @ts-nocheck — ajv's generated JavaScript; the typed exports are at the end of the file.
+  return asciiOnly(`${header('ajv standalone validators')}// @ts-nocheck: ajv's generated JavaScript; the typed exports are at the end of the file.
 import type { EventName } from './types.js';
+${runtime}
 ${code}
 
 /** One ajv error: where (JSON pointer into the payload), which keyword, and a message. */
@@ -89,9 +102,9 @@ export interface GeneratedValidator {
 
 ${typed}
 
-/** Event name → validator of its full envelope. */
+/** Event name to the validator of its full envelope. */
 export const eventValidators: { readonly [N in EventName]: GeneratedValidator } = {
 ${map}
 };
-`;
+`);
 }

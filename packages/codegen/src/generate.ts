@@ -1,4 +1,5 @@
 import { emitCatalog } from './emitCatalog.js';
+import { emitIds } from './emitIds.js';
 import { emitTypes } from './emitTypes.js';
 import { emitValidators } from './emitValidators.js';
 import { type LintProblem, lintSchemaSet } from './lint.js';
@@ -21,6 +22,7 @@ export async function generate(set: SchemaSet): Promise<GeneratedFiles> {
   if (problems.length > 0) throw new SchemaLintError(problems);
   return new Map([
     ['catalog.ts', emitCatalog(set)],
+    ['ids.ts', emitIds(set)],
     ['types.ts', await emitTypes(set)],
     ['validators.ts', emitValidators(set)],
   ]);

@@ -19,6 +19,7 @@ export {
   type Verdict,
 } from './compat.js';
 export { emitCatalog } from './emitCatalog.js';
+export { emitIds, idDefinitions } from './emitIds.js';
 export { combinedSchema, emitTypes } from './emitTypes.js';
 export { emitValidators, requiresToImports } from './emitValidators.js';
 export { type GeneratedFiles, generate, SchemaLintError } from './generate.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dataOf, eventFile, loadFixture, repoRoot } from '../test/support.js';
-import { formatProblem, lintSchemaSet } from './lint.js';
+import { formatProblem, lintSchemaSet, lintTolerance } from './lint.js';
 import { loadSchemaSet } from './load.js';
 import type { JsonSchema, SchemaFile, SchemaSet } from './model.js';
 
@@ -439,5 +439,52 @@ describe('formatProblem', () => {
     expect(formatProblem({ file: placed, pointer: '/x-domain', message: 'unknown domain' })).toBe(
       'schemas/events/order.placed.json#/x-domain: unknown domain',
     );
+  });
+});
+
+describe('lintTolerance: what tolerant readers rely on', () => {
+  const file = 'events/a.b.json';
+  const cases = [
+    {
+      name: 'accepts closed objects in plain positions',
+      given: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { x: { type: 'object', additionalProperties: false } },
+      },
+      want: [],
+    },
+    {
+      name: 'refuses a closed object under oneOf',
+      given: { oneOf: [{ type: 'object', additionalProperties: false }] },
+      want: ['/oneOf/0/additionalProperties'],
+    },
+    {
+      name: 'refuses a closed object nested below an if',
+      given: { if: { properties: { a: { additionalProperties: false } } } },
+      want: ['/if/properties/a/additionalProperties'],
+    },
+    {
+      name: 'refuses additionalProperties given as a schema',
+      given: { additionalProperties: { type: 'string' } },
+      want: ['/additionalProperties'],
+    },
+    {
+      name: 'refuses other constraints on property names',
+      given: { properties: { d: { maxProperties: 3, propertyNames: { pattern: '^a' } } } },
+      want: ['/properties/d/propertyNames', '/properties/d/maxProperties'],
+    },
+    {
+      name: 'ignores examples, which are data',
+      given: { examples: [{ oneOf: [{ additionalProperties: false }] }] },
+      want: [],
+    },
+  ];
+  it.each(cases)('$name', ({ given, want }) => {
+    expect(
+      lintTolerance({ file, schema: given })
+        .map((p) => p.pointer)
+        .sort(),
+    ).toEqual([...want].sort());
   });
 });

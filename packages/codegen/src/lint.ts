@@ -119,40 +119,91 @@ function lintStructure(event: SchemaFile, domains: ReadonlySet<string>): LintPro
   return problems;
 }
 
+/** Keywords under which a failing `additionalProperties` would surface as another keyword. */
+const CONDITIONAL = new Set(['anyOf', 'oneOf', 'not', 'if', 'then', 'else', 'contains']);
+/** Keywords that constrain property names other than through `additionalProperties: false`. */
+const NAME_CONSTRAINTS = [
+  'propertyNames',
+  'patternProperties',
+  'unevaluatedProperties',
+  'maxProperties',
+];
+
 /**
- * Checks every schema of the set and returns one precise problem per defect:
- * naming, required metadata, strict payloads, ajv strict mode, and that every example validates.
- * An empty list means the set is good to generate from.
+ * Tolerant readers (`validateEvent(v, { mode: 'tolerant' })`) accept an event whose only errors
+ * are `additionalProperties`. That is exact only when an unknown property can fail nothing else:
+ * no closed object under a conditional keyword, no other constraint on property names.
  */
-export function lintSchemaSet(set: SchemaSet): LintProblem[] {
-  const problems: LintProblem[] = lintEnvelope(set.envelope);
+export function lintTolerance({ file, schema }: SchemaFile): LintProblem[] {
+  const problems: LintProblem[] = [];
+  const walk = (node: unknown, pointer: string, conditional: boolean): void => {
+    if (Array.isArray(node)) {
+      for (const [i, item] of node.entries()) walk(item, `${pointer}/${i}`, conditional);
+      return;
+    }
+    if (!isObject(node)) return;
+    const closed = node.additionalProperties;
+    if (closed === false && conditional) {
+      problems.push({
+        file,
+        pointer: `${pointer}/additionalProperties`,
+        message:
+          'a closed object under anyOf/oneOf/not/if/then/else/contains makes tolerant readers reject unknown properties; close the object outside the condition',
+      });
+    }
+    if (isObject(closed)) {
+      problems.push({
+        file,
+        pointer: `${pointer}/additionalProperties`,
+        message:
+          'additionalProperties must be false or absent (a schema here breaks tolerant readers)',
+      });
+    }
+    for (const key of NAME_CONSTRAINTS.filter((k) => k in node)) {
+      problems.push({
+        file,
+        pointer: `${pointer}/${key}`,
+        message: `"${key}" constrains unknown properties and breaks tolerant readers; use additionalProperties: false`,
+      });
+    }
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'examples' || key === 'enum' || key === 'const' || key.startsWith('x-')) continue;
+      walk(
+        value,
+        `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+        conditional || CONDITIONAL.has(key),
+      );
+    }
+  };
+  walk(schema, '', false);
+  return problems;
+}
+
+/** Structure and naming of every event, and event names declared twice. */
+function lintEvents(set: SchemaSet): LintProblem[] {
+  const problems: LintProblem[] = [];
   const domains = new Set(set.domains.map((d) => d.key));
   const seen = new Map<string, string>();
   for (const event of set.events) {
     problems.push(...lintStructure(event, domains));
     const name = eventConst(event.schema);
-    if (name !== undefined) {
-      const other = seen.get(name);
-      if (other)
-        problems.push({
-          file: event.file,
-          pointer: '/properties/event/const',
-          message: `event "${name}" is also declared by ${other}`,
-        });
-      seen.set(name, event.file);
-    }
+    if (name === undefined) continue;
+    const other = seen.get(name);
+    if (other)
+      problems.push({
+        file: event.file,
+        pointer: '/properties/event/const',
+        message: `event "${name}" is also declared by ${other}`,
+      });
+    seen.set(name, event.file);
   }
+  return problems;
+}
 
-  // ajv strict mode: unknown keywords, ambiguous types, unresolvable $refs …
-  const warnings: string[] = [];
-  const ajv = createAjv({
-    logger: {
-      log: () => {},
-      warn: (m: unknown) => warnings.push(String(m)),
-      error: (m: unknown) => warnings.push(String(m)),
-    },
-  });
-  // Added one by one, so a duplicate or missing $id is blamed on its own file, not on the set.
+type StrictAjv = ReturnType<typeof createAjv>;
+
+/** Adds the files one by one, so a duplicate or missing $id is blamed on its own file. */
+function loadFiles(ajv: StrictAjv, set: SchemaSet, problems: LintProblem[]): Set<SchemaFile> {
   const loaded = new Set<SchemaFile>();
   const ids = new Map<unknown, string>();
   for (const file of [set.defs, set.envelope, ...set.events]) {
@@ -170,14 +221,16 @@ export function lintSchemaSet(set: SchemaSet): LintProblem[] {
       ajv.addSchema(file.schema);
       loaded.add(file);
     } catch (error) {
-      problems.push({
-        file: file.file,
-        pointer: '/$id',
-        message: `cannot load schema: ${(error as Error).message}`,
-      });
+      const message = `cannot load schema: ${(error as Error).message}`;
+      problems.push({ file: file.file, pointer: '/$id', message });
     }
   }
-  // Each def is compiled on its own: ajv compiles `$defs` only through the `$ref`s that reach them.
+  return loaded;
+}
+
+/** Compiles each def on its own (ajv compiles `$defs` only through the `$ref`s that reach them) and the envelope. */
+function compileShared(ajv: StrictAjv, set: SchemaSet, loaded: Set<SchemaFile>): LintProblem[] {
+  const problems: LintProblem[] = [];
   const defsId = String(set.defs.schema.$id);
   const defKeys = isObject(set.defs.schema.$defs) ? Object.keys(set.defs.schema.$defs) : [];
   const roots = [
@@ -193,54 +246,71 @@ export function lintSchemaSet(set: SchemaSet): LintProblem[] {
     try {
       ajv.getSchema(ref);
     } catch (error) {
-      problems.push({
-        file: file.file,
-        pointer,
-        message: `ajv strict mode: ${(error as Error).message}`,
-      });
+      const message = `ajv strict mode: ${(error as Error).message}`;
+      problems.push({ file: file.file, pointer, message });
     }
   }
+  return problems;
+}
+
+/** Compiles one event (strict-mode warnings are problems) and checks that every example validates. */
+function compileEvent(ajv: StrictAjv, event: SchemaFile, warnings: string[]): LintProblem[] {
+  const problems: LintProblem[] = [];
+  const at = (pointer: string, message: string) =>
+    problems.push({ file: event.file, pointer, message });
+  const start = warnings.length;
+  let validate: ReturnType<typeof ajv.getSchema>;
+  try {
+    validate = ajv.getSchema(String(event.schema.$id));
+  } catch (error) {
+    at('', `ajv strict mode: ${(error as Error).message}`);
+    return problems;
+  }
+  for (const warning of warnings.slice(start)) at('', `ajv strict mode: ${warning}`);
+  if (!validate) {
+    at('/$id', 'schema could not be compiled (missing or duplicate $id)');
+    return problems;
+  }
+  const examples = Array.isArray(event.schema.examples) ? event.schema.examples : [];
+  examples.forEach((example, index) => {
+    if (validate(example)) return;
+    for (const error of validate.errors ?? []) {
+      const where = error.instancePath || '(root)';
+      const extra =
+        error.keyword === 'additionalProperties'
+          ? ` "${String(error.params.additionalProperty)}"`
+          : '';
+      at(
+        `/examples/${index}${error.instancePath}`,
+        `example ${index} is invalid at ${where}: ${error.message}${extra}`,
+      );
+    }
+  });
+  return problems;
+}
+
+/**
+ * Checks every schema of the set and returns one precise problem per defect:
+ * naming, required metadata, strict payloads, what tolerant readers rely on, ajv strict mode,
+ * and that every example validates. An empty list means the set is good to generate from.
+ */
+export function lintSchemaSet(set: SchemaSet): LintProblem[] {
+  const problems: LintProblem[] = lintEnvelope(set.envelope);
+  for (const file of [set.defs, set.envelope, ...set.events]) problems.push(...lintTolerance(file));
+  problems.push(...lintEvents(set));
+  // ajv strict mode: unknown keywords, ambiguous types, unresolvable $refs …
+  const warnings: string[] = [];
+  const ajv = createAjv({
+    logger: {
+      log: () => {},
+      warn: (m: unknown) => warnings.push(String(m)),
+      error: (m: unknown) => warnings.push(String(m)),
+    },
+  });
+  const loaded = loadFiles(ajv, set, problems);
+  problems.push(...compileShared(ajv, set, loaded));
   for (const event of set.events) {
-    if (!loaded.has(event)) continue;
-    const start = warnings.length;
-    let validate: ReturnType<typeof ajv.getSchema>;
-    try {
-      validate = ajv.getSchema(String(event.schema.$id));
-    } catch (error) {
-      problems.push({
-        file: event.file,
-        pointer: '',
-        message: `ajv strict mode: ${(error as Error).message}`,
-      });
-      continue;
-    }
-    for (const warning of warnings.slice(start)) {
-      problems.push({ file: event.file, pointer: '', message: `ajv strict mode: ${warning}` });
-    }
-    if (!validate) {
-      problems.push({
-        file: event.file,
-        pointer: '/$id',
-        message: 'schema could not be compiled (missing or duplicate $id)',
-      });
-      continue;
-    }
-    const examples = Array.isArray(event.schema.examples) ? event.schema.examples : [];
-    examples.forEach((example, index) => {
-      if (validate(example)) return;
-      for (const error of validate.errors ?? []) {
-        const where = error.instancePath || '(root)';
-        const extra =
-          error.keyword === 'additionalProperties'
-            ? ` "${String(error.params.additionalProperty)}"`
-            : '';
-        problems.push({
-          file: event.file,
-          pointer: `/examples/${index}${error.instancePath}`,
-          message: `example ${index} is invalid at ${where}: ${error.message}${extra}`,
-        });
-      }
-    });
+    if (loaded.has(event)) problems.push(...compileEvent(ajv, event, warnings));
   }
   return problems;
 }

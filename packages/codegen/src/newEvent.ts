@@ -90,6 +90,35 @@ function eventNames(set: SchemaSet): Set<string> {
  */
 export function planNewEvent(options: NewEventOptions, set: SchemaSet): NewEventResult {
   const name = options.name.trim();
+  const checked = checkNameAndDomain(name, options.domain, set);
+  if (!checked.ok) return checked;
+  const { domain } = checked;
+  const edit: string[] = [];
+  const title = titleFromName(name);
+  const description =
+    options.description?.trim() ||
+    `${TODO_MARK} say what "${name}" means for consumers and what they typically do with it.`;
+  if (!options.description?.trim()) edit.push('/description (placeholder text)');
+  const when = options.when?.trim() || `${TODO_MARK} say when "${name}" is emitted.`;
+  if (!options.when?.trim()) edit.push('/x-when-emitted (placeholder text)');
+  const field = starterField(domain, title, set);
+  edit.push(
+    `/properties/data (starter payload: "${field.key}"; add the real fields, list them in "required")`,
+  );
+  edit.push('/examples/0 (make it a realistic payload; it must validate)');
+  const schema = starterSchema({ name, title, description, domain, when, field, set });
+  return {
+    ok: true,
+    plan: { name, domain, file: `events/${name}.json`, schema, text: formatJson(schema), edit },
+  };
+}
+
+/** The name is new and well formed, and its domain is known (given, or its prefix). */
+function checkNameAndDomain(
+  name: string,
+  given: string | undefined,
+  set: SchemaSet,
+): { ok: true; domain: string } | { ok: false; message: string } {
   if (!EVENT_NAME_PATTERN.test(name)) {
     return {
       ok: false,
@@ -104,7 +133,7 @@ export function planNewEvent(options: NewEventOptions, set: SchemaSet): NewEvent
   }
   const keys = set.domains.map((d) => d.key);
   const prefix = name.slice(0, name.indexOf('.'));
-  const domain = options.domain?.trim() || (keys.includes(prefix) ? prefix : undefined);
+  const domain = given?.trim() || (keys.includes(prefix) ? prefix : undefined);
   if (domain === undefined) {
     return {
       ok: false,
@@ -117,46 +146,55 @@ export function planNewEvent(options: NewEventOptions, set: SchemaSet): NewEvent
       message: `unknown domain "${domain}"; known: ${keys.join(', ')} (schemas/domains.json)`,
     };
   }
-  const edit: string[] = [];
-  const title = titleFromName(name);
-  const description =
-    options.description?.trim() ||
-    `${TODO_MARK} say what "${name}" means for consumers and what they typically do with it.`;
-  if (!options.description?.trim()) edit.push('/description (placeholder text)');
-  const when = options.when?.trim() || `${TODO_MARK} say when "${name}" is emitted.`;
-  if (!options.when?.trim()) edit.push('/x-when-emitted (placeholder text)');
+  return { ok: true, domain };
+}
 
+interface StarterField {
+  readonly key: string;
+  readonly schema: JsonSchema;
+  readonly example: unknown;
+}
+
+/** The one data field a new event starts with: its domain's id, or a summary. */
+function starterField(domain: string, title: string, set: SchemaSet): StarterField {
   const idField = DOMAIN_ID_FIELDS[domain];
   const idExample = idField && firstExample(set, idField.def);
-  const field =
-    idField && idExample
-      ? {
-          key: idField.field,
-          schema: { $ref: `../defs.json#/$defs/${idField.def}`, description: idField.about },
-          example: idExample,
-        }
-      : {
-          key: 'summary',
-          schema: {
-            type: 'string',
-            description: 'Short human-readable summary of what happened.',
-            minLength: 1,
-            maxLength: 500,
-          },
-          example: title,
-        };
-  edit.push(
-    `/properties/data (starter payload: "${field.key}"; add the real fields, list them in "required")`,
-  );
-  edit.push('/examples/0 (make it a realistic payload; it must validate)');
+  if (idField && idExample) {
+    return {
+      key: idField.field,
+      schema: { $ref: `../defs.json#/$defs/${idField.def}`, description: idField.about },
+      example: idExample,
+    };
+  }
+  return {
+    key: 'summary',
+    schema: {
+      type: 'string',
+      description: 'Short human-readable summary of what happened.',
+      minLength: 1,
+      maxLength: 500,
+    },
+    example: title,
+  };
+}
 
-  const schema: JsonSchema = {
+function starterSchema(parts: {
+  name: string;
+  title: string;
+  description: string;
+  domain: string;
+  when: string;
+  field: StarterField;
+  set: SchemaSet;
+}): JsonSchema {
+  const { name, field } = parts;
+  return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     $id: `https://schemas.causeflow.dev/events/${name}.json`,
-    title,
-    description,
-    'x-domain': domain,
-    'x-when-emitted': when,
+    title: parts.title,
+    description: parts.description,
+    'x-domain': parts.domain,
+    'x-when-emitted': parts.when,
     type: 'object',
     required: ['event', 'timestamp', 'tenantId', 'data'],
     additionalProperties: false,
@@ -177,14 +215,10 @@ export function planNewEvent(options: NewEventOptions, set: SchemaSet): NewEvent
       {
         event: name,
         timestamp: EXAMPLE_TIMESTAMP,
-        tenantId: firstExample(set, 'TenantId') ?? 'ten_demo',
+        tenantId: firstExample(parts.set, 'TenantId') ?? 'ten_demo',
         data: { [field.key]: field.example },
       },
     ],
-  };
-  return {
-    ok: true,
-    plan: { name, domain, file: `events/${name}.json`, schema, text: formatJson(schema), edit },
   };
 }
 

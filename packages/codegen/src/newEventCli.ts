@@ -8,6 +8,7 @@ import { unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runMain } from '@causeflow/devkit/main';
 import { formatProblem, lintSchemaSet } from './lint.js';
 import { loadSchemaSet } from './load.js';
 import { planNewEvent, withEvent } from './newEvent.js';
@@ -116,12 +117,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`new-event: ${(error as Error).message}\n`);
-    process.exitCode = 1;
-  },
-);
+void runMain('new-event', main);

@@ -104,12 +104,12 @@ describe('codegen CLI', () => {
     await expect(readdir(out)).rejects.toThrow();
   }, 30_000);
 
-  it('writes the three files, equal to the golden ones, and rewrites nothing when up to date', async () => {
+  it('writes the four files, equal to the golden ones, and rewrites nothing when up to date', async () => {
     const out = await folder('fresh');
     const first = await runInProcess(fixtureSchemasDir, out, false);
     expect(first.code).toBe(0);
-    expect(first.stdout.match(/^wrote /gm)).toHaveLength(3);
-    for (const name of ['catalog.ts', 'types.ts', 'validators.ts']) {
+    expect(first.stdout.match(/^wrote /gm)).toHaveLength(4);
+    for (const name of ['catalog.ts', 'ids.ts', 'types.ts', 'validators.ts']) {
       expect(await readFile(join(out, name), 'utf8')).toBe(
         await readFile(join(goldenDir, name), 'utf8'),
       );
@@ -117,7 +117,7 @@ describe('codegen CLI', () => {
     const second = await runInProcess(fixtureSchemasDir, out, false);
     expect(second.code).toBe(0);
     expect(second.stdout).not.toContain('wrote');
-    expect(second.stdout).toContain('codegen: 3 files checked.');
+    expect(second.stdout).toContain('codegen: 4 files checked.');
   }, 30_000);
 
   it('exits 1 on a schema problem, prints schemas/<file>#<pointer>: <message>, and writes nothing', async () => {

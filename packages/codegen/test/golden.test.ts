@@ -19,11 +19,11 @@ beforeAll(async () => {
 });
 
 describe('golden output for the fixture schema set', () => {
-  it('generates exactly the three files of the events package', () => {
-    expect([...files.keys()].sort()).toEqual(['catalog.ts', 'types.ts', 'validators.ts']);
+  it('generates exactly the four files of the events package', () => {
+    expect([...files.keys()].sort()).toEqual(['catalog.ts', 'ids.ts', 'types.ts', 'validators.ts']);
   });
 
-  it.each(['types.ts', 'validators.ts', 'catalog.ts'])(
+  it.each(['types.ts', 'validators.ts', 'catalog.ts', 'ids.ts'])(
     '%s equals its golden file (UPDATE_GOLDEN=1 rewrites it)',
     async (name) => {
       const actual = files.get(name);

@@ -1,10 +1,14 @@
-import { describe, expect, it } from 'vitest';
-import { parseEventFilter } from './filter.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { type EventPattern, isEventPattern, namesMatching, parseEventFilter } from './filter.js';
 import { EVENT_NAMES } from './index.js';
 
 /** The names a filter lets through, sorted. */
 function namesOf(input: string | readonly string[]): string[] {
-  const result = parseEventFilter(input);
+  // Lists are typed EventPattern[]; the cast feeds untyped input (JavaScript callers) on purpose.
+  const result =
+    typeof input === 'string'
+      ? parseEventFilter(input)
+      : parseEventFilter(input as readonly EventPattern[]);
   if (!result.ok) throw new Error(`unexpected unknown: ${result.unknown.join(', ')}`);
   return [...result.filter.names].sort();
 }
@@ -76,5 +80,40 @@ describe('parseEventFilter', () => {
     { given: 'ping,stream.reset', unknown: ['ping', 'stream.reset'] },
   ])('reports the patterns that match no event in $given', ({ given, unknown }) => {
     expect(parseEventFilter(given)).toEqual({ ok: false, unknown });
+  });
+});
+
+describe('domain wildcards keep their dot', () => {
+  // A synthetic catalog: today's has no domain that extends another one's name.
+  const catalog = ['user.created', 'user.deleted', 'users.created', 'userx.y', 'incident.created'];
+  it.each([
+    { pattern: 'user.*', want: ['user.created', 'user.deleted'] },
+    { pattern: 'users.*', want: ['users.created'] },
+    { pattern: 'use.*', want: [] },
+    { pattern: 'user.created', want: ['user.created'] },
+  ])('$pattern matches $want', ({ pattern, want }) => {
+    expect(namesMatching(pattern, catalog)).toEqual(want);
+  });
+});
+
+describe('typed patterns', () => {
+  it('accepts catalog names and domain wildcards, and refuses typos at compile time', () => {
+    expectTypeOf<'remediation.approved'>().toExtend<EventPattern>();
+    expectTypeOf<'incident.*'>().toExtend<EventPattern>();
+    expectTypeOf<'remediation.aproved'>().not.toExtend<EventPattern>();
+    expectTypeOf<'billing.*'>().not.toExtend<EventPattern>();
+    expectTypeOf<'*'>().not.toExtend<EventPattern>();
+    const ok = parseEventFilter(['remediation.approved', 'incident.*']);
+    expect(ok.ok).toBe(true);
+    // @ts-expect-error a misspelt event name in a list does not compile
+    const typo = parseEventFilter(['remediation.aproved']);
+    expect(typo).toEqual({ ok: false, unknown: ['remediation.aproved'] });
+  });
+
+  it('narrows untyped text with isEventPattern', () => {
+    expect(['incident.*', 'user.created', 'users.*', 'nope', 42].filter(isEventPattern)).toEqual([
+      'incident.*',
+      'user.created',
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * @causeflow/events — the CauseFlow event contract.
+ * @causeflow/events: the CauseFlow event contract.
  * Generated from schemas/: types, standalone validators and the catalog; plus a small typed API.
  */
 import { EVENT_CATALOG } from './generated/catalog.js';
@@ -11,7 +11,14 @@ export {
   type StreamResetData,
   type StreamResetReason,
 } from './control.js';
-export { type EventFilter, type EventFilterResult, parseEventFilter } from './filter.js';
+export {
+  type EventDomain,
+  type EventFilter,
+  type EventFilterResult,
+  type EventPattern,
+  isEventPattern,
+  parseEventFilter,
+} from './filter.js';
 export {
   type CatalogChange,
   type CatalogDomain,
@@ -20,12 +27,26 @@ export {
   type DomainKey,
   EVENT_NAMES,
 } from './generated/catalog.js';
+export { ID_PATTERNS, type IdKind } from './generated/ids.js';
 export type * from './generated/types.js';
+export {
+  checkLifecycle,
+  INCIDENT_LIFECYCLE,
+  type LifecycleBranchStep,
+  type LifecycleEventLike,
+  type LifecycleEventStep,
+  type LifecyclePhase,
+  type LifecyclePhaseKey,
+  type LifecycleStep,
+  lifecyclePattern,
+} from './lifecycle.js';
 export {
   assertEvent,
   EventValidationError,
   isEventName,
+  type ValidateOptions,
   type ValidationIssue,
+  type ValidationMode,
   type ValidationResult,
   validateEvent,
 } from './validate.js';

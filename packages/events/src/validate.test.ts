@@ -285,3 +285,62 @@ describe('isEventName', () => {
     expect(isEventName(value)).toBe(false);
   });
 });
+
+describe('validateEvent modes: tolerant readers, strict producers', () => {
+  const withExtra = () => {
+    const event = firstExample('incident.created') as Envelope & Record<string, unknown>;
+    event.data.addedLater = { nested: true };
+    event.addedToEnvelope = 'x';
+    return event;
+  };
+
+  it('rejects unknown properties in strict mode, the default (ingest and the bus)', () => {
+    const result = validateEvent(withExtra());
+    expect(result.ok).toBe(false);
+    expect(validateEvent(withExtra(), { mode: 'strict' })).toEqual(result);
+  });
+
+  it('accepts unknown properties in tolerant mode and keeps them on the event', () => {
+    const event = withExtra();
+    const result = validateEvent(event, { mode: 'tolerant' });
+    expect(result).toEqual({ ok: true, event });
+    expect(
+      result.ok && (result.event.data as unknown as Record<string, unknown>).addedLater,
+    ).toEqual({
+      nested: true,
+    });
+  });
+
+  it('still rejects a wrong type, a missing required field and a bad enum value in tolerant mode', () => {
+    const wrongType = withExtra();
+    wrongType.data.title = 42;
+    const missing = withExtra();
+    delete missing.data.incidentId;
+    const badEnum = withExtra();
+    badEnum.data.severity = 'catastrophic';
+    for (const [event, keyword] of [
+      [wrongType, 'type'],
+      [missing, 'required'],
+      [badEnum, 'enum'],
+    ] as const) {
+      const result = validateEvent(event, { mode: 'tolerant' });
+      expect(result.ok).toBe(false);
+      if (result.ok) continue;
+      expect(result.errors.map((e) => e.keyword)).toEqual([keyword]);
+    }
+  });
+
+  it('still reports an unknown event name in tolerant mode', () => {
+    const event = { ...withExtra(), event: 'incident.exploded' };
+    expect(validateEvent(event, { mode: 'tolerant' })).toEqual({
+      ok: false,
+      errors: [
+        {
+          path: '/event',
+          keyword: 'const',
+          message: 'unknown event "incident.exploded"; see the catalog for known names',
+        },
+      ],
+    });
+  });
+});

@@ -83,32 +83,53 @@ function toIssues(
 }
 
 /**
- * Checks that `value` is a valid CauseFlow event (envelope and payload) with the generated
- * validators. Never throws.
- * @example
- * const result = validateEvent(JSON.parse(body));
- * if (result.ok) publish(result.event); else respond(400, result.errors);
+ * How `validateEvent` treats properties its schemas do not know:
+ * - `strict` (the default; producers, ingest, the bus): an unknown property is an error.
+ * - `tolerant` (consumers): unknown properties are accepted and KEPT on the event as received,
+ *   untyped, so a reader built against an older schema still receives events that carry fields
+ *   added since. Wrong types, missing required fields and bad enum values are still errors.
  */
-export function validateEvent(value: unknown): ValidationResult {
+export type ValidationMode = 'strict' | 'tolerant';
+
+/** Options of `validateEvent`. */
+export interface ValidateOptions {
+  /** `strict` (default) rejects unknown properties; `tolerant` accepts and keeps them. */
+  readonly mode?: ValidationMode;
+}
+
+const UNKNOWN_EVENT = (name: unknown): ValidationIssue => ({
+  path: '/event',
+  keyword: 'const',
+  message: `unknown event "${String(name)}"; see the catalog for known names`,
+});
+
+/** True when every error is an unknown property (what `tolerant` mode lets through). */
+function onlyUnknownProperties(errors: readonly GeneratedValidationError[] | null | undefined) {
+  return (errors ?? []).every((e) => e.keyword === 'additionalProperties');
+}
+
+/**
+ * Checks that `value` is a valid CauseFlow event (envelope and payload) with the generated
+ * validators. Never throws. Tolerant mode runs the same (strict) validator and accepts a result
+ * whose only errors are unknown properties: codegen's lint keeps closed objects out of
+ * `anyOf`/`oneOf`/`not`/`if`, so an unknown property can surface only as `additionalProperties`.
+ * @example
+ * const result = validateEvent(JSON.parse(body)); // ingest: strict
+ * if (result.ok) publish(result.event); else respond(400, result.errors);
+ * validateEvent(received, { mode: 'tolerant' }); // a consumer: newer optional fields are fine
+ */
+export function validateEvent(value: unknown, options?: ValidateOptions): ValidationResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return {
       ok: false,
       errors: [{ path: '', keyword: 'type', message: 'must be a JSON object (an event envelope)' }],
     };
   }
+  const tolerant = options?.mode === 'tolerant';
   const name = (value as { event?: unknown }).event;
   if (!isEventName(name)) {
-    if (validateEnvelope(value)) {
-      return {
-        ok: false,
-        errors: [
-          {
-            path: '/event',
-            keyword: 'const',
-            message: `unknown event "${String(name)}"; see the catalog for known names`,
-          },
-        ],
-      };
+    if (validateEnvelope(value) || (tolerant && onlyUnknownProperties(validateEnvelope.errors))) {
+      return { ok: false, errors: [UNKNOWN_EVENT(name)] };
     }
     const issues = toIssues(validateEnvelope.errors);
     if (typeof name === 'string' && !issues.some((i) => i.path === '/event')) {
@@ -118,7 +139,14 @@ export function validateEvent(value: unknown): ValidationResult {
   }
   const validator = eventValidators[name];
   if (validator(value)) return { ok: true, event: value as CauseFlowEvent };
-  return { ok: false, errors: toIssues(validator.errors) };
+  const errors = validator.errors;
+  if (tolerant && onlyUnknownProperties(errors))
+    return { ok: true, event: value as CauseFlowEvent };
+  const issues = toIssues(errors);
+  return {
+    ok: false,
+    errors: tolerant ? issues.filter((i) => i.keyword !== 'additionalProperties') : issues,
+  };
 }
 
 /**
@@ -126,7 +154,10 @@ export function validateEvent(value: unknown): ValidationResult {
  * @example
  * assertEvent(payload); // payload is CauseFlowEvent from here on
  */
-export function assertEvent(value: unknown): asserts value is CauseFlowEvent {
-  const result = validateEvent(value);
+export function assertEvent(
+  value: unknown,
+  options?: ValidateOptions,
+): asserts value is CauseFlowEvent {
+  const result = validateEvent(value, options);
   if (!result.ok) throw new EventValidationError(result.errors);
 }

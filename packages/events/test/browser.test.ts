@@ -51,13 +51,13 @@ afterAll(async () => {
 describe.each(entries.map((e) => [e.slice(packageRoot.length + 1), e]))(
   'bundling %s for the browser',
   (_name, entry) => {
-    it('builds without errors, Node built-ins or the ajv compiler', async () => {
+    it('builds without errors, Node built-ins or any part of ajv', async () => {
       const { inputs, result } = await bundle(entry);
       expect(result.errors).toEqual([]);
       expect(result.warnings).toEqual([]);
       expect(inputs.filter((i) => nodeBuiltins.has(i) || i.startsWith('node:'))).toEqual([]);
-      expect(inputs.some((i) => i.includes('ajv/dist/runtime/ucs2length'))).toBe(true);
-      expect(inputs.filter((i) => /ajv\/dist\/(compile|core|2020|ajv)\b/.test(i))).toEqual([]);
+      // The formats and ucs2length the validators call are emitted into validators.ts.
+      expect(inputs.filter((i) => /(^|\/)ajv(-formats)?\//.test(i))).toEqual([]);
     }, 30_000);
 
     it('validates events in a bare realm without process, require or Buffer', async () => {

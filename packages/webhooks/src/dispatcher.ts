@@ -28,7 +28,7 @@ export function deliveryIdFor(endpointId: string, eventId: string): string {
 /** True when `endpoint`'s filter lets the event through (empty filter: everything). */
 export function endpointMatches(endpoint: Pick<StoredEndpoint, 'events'>, name: string): boolean {
   if (endpoint.events.length === 0) return true;
-  const parsed = parseEventFilter(endpoint.events);
+  const parsed = parseEventFilter(endpoint.events.join(','));
   return parsed.ok && parsed.filter.matches(name);
 }
 

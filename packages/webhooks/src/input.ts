@@ -71,7 +71,7 @@ function events(value: unknown): string[] {
   }
   const patterns = [...new Set(value.map((v: string) => v.trim()))];
   if (patterns.length === 0) return [];
-  const parsed = parseEventFilter(patterns);
+  const parsed = parseEventFilter(patterns.join(','));
   if (!parsed.ok) {
     throw bad(
       'unknown_event',

@@ -4,12 +4,12 @@
  * copy, so both channels accept the same filters and answer the same errors.
  */
 import type { StoredEvent } from '@causeflow/bus';
-import { parseEventFilter } from '@causeflow/events';
+import { ID_PATTERNS, parseEventFilter } from '@causeflow/events';
 import type { Context } from 'koa';
 import type { EventPredicate } from '../connection.js';
 import { StreamServerError } from '../errors.js';
 
-const INCIDENT_ID_PATTERN = /^inc_[A-Za-z0-9_]{1,64}$/;
+const INCIDENT_ID_PATTERN = ID_PATTERNS.IncidentId;
 
 /** Longest cursor accepted from a client (ours are far shorter). */
 export const MAX_CURSOR_LENGTH = 512;

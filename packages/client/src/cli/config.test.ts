@@ -53,6 +53,12 @@ describe('parseTailConfig', () => {
     expect(parseTailConfig([], { NO_COLOR: '1' }, true).color).toBe(false);
   });
 
+  it('refuses --events entries that name no event or domain, naming them', () => {
+    expect(() => parseTailConfig(['--events', 'incident.*,remediation.aproved'], {})).toThrow(
+      /remediation\.aproved/,
+    );
+  });
+
   it('refuses unknown flags and bad URLs', () => {
     expect(() => parseTailConfig(['--nope'], {})).toThrow(/nope/);
     expect(() => parseTailConfig(['--url', 'not a url'], {})).toThrow(/not a URL/);

@@ -5,6 +5,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { type EventPattern, isEventPattern, parseEventFilter } from '@causeflow/events';
 
 /** Where a dev-mode stream server writes its tenant token, read when no token is given. */
 export const DEV_TOKEN_FILE = join(tmpdir(), 'causeflow-dev-token');
@@ -17,7 +18,7 @@ export interface TailConfig {
   readonly url: string;
   /** Explicit token (`--token` or `CAUSEFLOW_TOKEN`); when absent the dev token file is read on every connect. */
   readonly token: string | undefined;
-  readonly events: readonly string[] | undefined;
+  readonly events: readonly EventPattern[] | undefined;
   readonly incidentId: string | undefined;
   readonly lastEventId: string | undefined;
   /** Where `token` came from, for messages (`--token`, `CAUSEFLOW_TOKEN`); absent: the dev file. */
@@ -62,6 +63,19 @@ function parseUrl(text: string, flag: string): URL {
   } catch {
     throw new TypeError(`${flag}: not a URL: ${text}`);
   }
+}
+
+/** `--events` text as typed patterns; a TypeError naming the ones that match no event. */
+function parseEvents(text: string | undefined): EventPattern[] | undefined {
+  if (text === undefined) return undefined;
+  const parsed = parseEventFilter(text);
+  if (!parsed.ok) {
+    throw new TypeError(`--events: no event is named ${parsed.unknown.join(', ')}`);
+  }
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(isEventPattern);
 }
 
 /**
@@ -109,10 +123,7 @@ export function parseTailConfig(
   if (values.since !== undefined && values['last-event-id'] !== undefined) {
     throw new TypeError('--since and --last-event-id: give one of them');
   }
-  const events = values.events
-    ?.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const events = parseEvents(values.events);
   const noColor = values['no-color'] === true || (env.NO_COLOR ?? '') !== '';
   const envToken = env.CAUSEFLOW_TOKEN || undefined;
   return {

@@ -7,9 +7,9 @@
  * through jwks-rsa's `koaJwtSecret` (cached, rate-limited), each key turned into a `KeyObject` once.
  */
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+import { ID_PATTERNS } from '@causeflow/events';
 import jsonwebtoken from 'jsonwebtoken';
 import jwksRsa from 'jwks-rsa';
-import { ID_PATTERNS } from '@causeflow/events';
 import type { Context } from 'koa';
 import koaJwt from 'koa-jwt';
 import type { AuthConfig, JwtAlgorithm } from './config.js';

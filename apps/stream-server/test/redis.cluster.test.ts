@@ -5,8 +5,6 @@
  * CI=true, skipped with a notice otherwise.
  */
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { connect } from 'node:net';
 import { createRedisEventLog, type EventLog, type StoredEvent } from '@causeflow/bus';
 import type { EventSourceMessage } from 'eventsource-parser';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

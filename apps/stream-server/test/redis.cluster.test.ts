@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { createRedisEventLog, type EventLog, type StoredEvent } from '@causeflow/bus';
 import type { EventSourceMessage } from 'eventsource-parser';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '../src/testing.js';
 import { incidentCreated, openStream, type RawStream, until } from './helpers.js';
 import {
@@ -164,6 +164,10 @@ describe.skipIf(!reachable)('two server instances sharing Redis', () => {
     const lagging = laggingRedisLog();
     const c = await startTestServer({ log: lagging.log, jwtSecret });
     try {
+      // C's subscriber must be listening before the event is published, or C never sees it live.
+      await vi.waitFor(async () => expect(await lagging.log.isReady()).toBe(true), {
+        timeout: 5000,
+      });
       const onA = await stream(a);
       const [last] = await ingest(a, [incidentCreated(TENANT, 40)]);
       const [seen] = await onA.waitFor(1, (m) => eventIds([m])[0] === last);

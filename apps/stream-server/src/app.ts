@@ -159,7 +159,20 @@ export function createApp(deps: AppDeps): StreamServerApp {
   app.use(errorHandler({ logger }));
   app.use(requestLog({ logger, now }));
   app.use(cors({ origins: config.corsOrigins }));
-  app.use(docs({ dir: config.docsDir }));
+  app.use(
+    docs({
+      dir: config.docsDir,
+      ...(config.devMode && config.auth.kind === 'secret'
+        ? {
+            devTokens: {
+              secret: config.auth.secret,
+              issuer: config.issuer,
+              audience: config.audience,
+            },
+          }
+        : {}),
+    }),
+  );
   app.use(
     router([
       { method: 'GET', path: STREAM_PATH, handler: streamRoute(services) },

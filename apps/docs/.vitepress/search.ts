@@ -18,7 +18,14 @@ const HEADING_CONTENT = /(.*?)<a[^>]*? href="#([^"]*?)"[^>]*?>.*?<\/a>/i;
 const FIELD = /<div class="cf-field" id="([^"]+)"[^>]*? data-search="([^"]*)"/g;
 
 /** Sections of event pages that search leaves out (their anchors). */
-const SKIPPED = new Set(['examples', 'sse-frame', 'code', 'try-it', 'related-events', 'json-schema']);
+const SKIPPED = new Set([
+  'examples',
+  'sse-frame',
+  'code',
+  'try-it',
+  'related-events',
+  'json-schema',
+]);
 
 const clear = (html: string) =>
   html
@@ -49,7 +56,8 @@ export function* splitIntoSections(html: string): Generator<SearchSection> {
     parents = titles;
     if (SKIPPED.has(anchor)) continue;
     const fields = [...content.matchAll(FIELD)];
-    const own = fields.length > 0 ? content.slice(0, content.indexOf('<div class="cf-fields')) : content;
+    const own =
+      fields.length > 0 ? content.slice(0, content.indexOf('<div class="cf-fields')) : content;
     const text = clear(own);
     if (text || level === 0) yield { anchor: level === 0 ? '' : anchor, titles, text };
     for (const field of fields) {

@@ -38,9 +38,9 @@ const pascal = (key: string) =>
 /** Titles every inline object schema under `schema` after its path (`…DataTarget`, `…StepsItem`). */
 function titleObjects(schema: JsonSchema, name: string): JsonSchema {
   const out: JsonSchema = { ...schema };
-  if (out.type === 'object' || (out.properties !== undefined && out.$ref === undefined)) {
-    out.title = name;
-  }
+  const isObject =
+    out.type === 'object' || (out.properties !== undefined && out.$ref === undefined);
+  if (isObject || Array.isArray(out.enum)) out.title = name;
   if (out.properties && typeof out.properties === 'object') {
     out.properties = Object.fromEntries(
       Object.entries(out.properties as Record<string, JsonSchema>).map(([key, value]) => [
@@ -172,7 +172,7 @@ export function buildAsyncApi(model: DocsModel): JsonSchema {
         ...defComponents(model),
         ...Object.fromEntries(model.events.map((e) => [e.name, eventComponent(e)])),
         ...Object.fromEntries(
-          CONTROL_EVENT_DOCS.map((c) => [c.key, { title: c.key, ...c.schema }]),
+          CONTROL_EVENT_DOCS.map((c) => [c.key, titleObjects(c.schema, c.key)]),
         ),
       },
       messages: { ...eventMessages, ...controlMessages },

@@ -5,7 +5,13 @@
 import type { JsonSchema } from '@causeflow/codegen';
 import { defComponents, eventComponent, STREAM_PATH, schemaRef } from './asyncapi.js';
 import type { DocsModel } from './model.js';
-import { catchUpPaths, eventWebhooks, webhookComponents, webhookPaths } from './openapiWebhooks.js';
+import {
+  catchUpPaths,
+  eventWebhooks,
+  WEBHOOK_SIGNATURE_SCHEME,
+  webhookComponents,
+  webhookPaths,
+} from './openapiWebhooks.js';
 
 const errorResponse = (description: string, extra: JsonSchema = {}) => ({
   description,
@@ -332,6 +338,7 @@ export function buildOpenApi(model: DocsModel): JsonSchema {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
         ticket: { type: 'apiKey', name: 'ticket', in: 'query' },
+        webhookSignature: WEBHOOK_SIGNATURE_SCHEME,
       },
     },
     webhooks: eventWebhooks(model),

@@ -260,6 +260,15 @@ const eventsFilter = {
   description: 'Event names and `domain.*` wildcards; absent: every event.',
 };
 
+/** How a receiver authenticates a delivery: the Standard Webhooks signature header. */
+export const WEBHOOK_SIGNATURE_SCHEME = {
+  type: 'apiKey',
+  in: 'header',
+  name: 'webhook-signature',
+  description:
+    '`v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<raw body>">` with the endpoint secret, one entry per active secret, space-separated ([Standard Webhooks](https://www.standardwebhooks.com/)). Verify it on the raw body before parsing; see [/docs/webhooks.html](/docs/webhooks.html).',
+} as const;
+
 /** Schemas of the webhook API and of REST catch-up pages. */
 export function webhookComponents(): Record<string, JsonSchema> {
   const endpoint = {
@@ -405,7 +414,6 @@ export function webhookComponents(): Record<string, JsonSchema> {
 const deliveryHeaders = [
   ['webhook-id', 'The event id; the same on every retry. De-duplicate on it.'],
   ['webhook-timestamp', 'Unix seconds of this attempt.'],
-  ['webhook-signature', '`v1,<base64 HMAC-SHA256>` per active secret, space-separated.'],
   ['causeflow-cursor', "The event's cursor (resume the stream, page REST, replay)."],
 ] as const;
 
@@ -419,6 +427,7 @@ export function eventWebhooks(model: DocsModel): Record<string, JsonSchema> {
           operationId: `receive_${e.name.replace(/\./g, '_')}`,
           tags: ['webhooks'],
           summary: `${e.title} (delivered to your endpoint)`,
+          security: [{ webhookSignature: [] }],
           description: `${e.whenEmitted}. The body is the envelope as on the stream; verify \`webhook-signature\` on the raw body before parsing it.`,
           parameters: deliveryHeaders.map(([name, description]) => ({
             name,

@@ -16,7 +16,8 @@ export interface DevTokens {
 
 /** The default stream server of a page: its own origin, or a local server in `vitepress dev`. */
 export function defaultServer(): string {
-  return (import.meta as unknown as { env?: { DEV?: boolean } }).env?.DEV || window.location.protocol === 'file:'
+  return (import.meta as unknown as { env?: { DEV?: boolean } }).env?.DEV ||
+    window.location.protocol === 'file:'
     ? 'http://127.0.0.1:8080'
     : window.location.origin;
 }

@@ -64,7 +64,7 @@ describe('field list', () => {
       root: '../',
     });
     expect(html).toMatch(
-      /id="data\.t"[^]*<details class="cf-children" open><summary>fields of <code>t<\/code><\/summary>[^]*id="data\.t\.s"/,
+      /id="data\.t"[\s\S]*<details class="cf-children" open><summary>fields of <code>t<\/code><\/summary>[\s\S]*id="data\.t\.s"/,
     );
   });
 

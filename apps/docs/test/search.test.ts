@@ -19,7 +19,7 @@ describe('search sections of an event page', () => {
   it('has the page, one entry per field anchored at its path, and no boilerplate', async () => {
     const md = await createMarkdownRenderer(fileURLToPath(new URL('..', import.meta.url)));
     const event = model.events.find((e) => e.name === 'remediation.approved')!;
-    const source = renderEventPage(model, event).replace(/^---[^]*?---\n/, '');
+    const source = renderEventPage(model, event).replace(/^---[\s\S]*?---\n/, '');
     const sections = [...splitIntoSections(md.render(source))];
     const anchors = sections.map((s) => s.anchor);
     expect(anchors[0]).toBe('');

@@ -31,7 +31,8 @@ export function requiredFields(event: EventModel, max = 3): string[] {
  */
 export function curlSnippet(event: EventModel): string {
   return [
-    `# CAUSEFLOW_URL: your server (e.g. ${BASE_URL_PLACEHOLDER}); CAUSEFLOW_TOKEN: a JWT with a tenantId claim`,
+    `# CAUSEFLOW_URL: your server, e.g. ${BASE_URL_PLACEHOLDER}`,
+    '# CAUSEFLOW_TOKEN: a JWT with a tenantId claim',
     'curl -N -H "Authorization: Bearer $CAUSEFLOW_TOKEN" \\',
     `  "$CAUSEFLOW_URL/v1/notifications/stream?events=${event.name}"`,
   ].join('\n');

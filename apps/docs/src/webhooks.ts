@@ -122,31 +122,9 @@ const HEADERS: readonly (readonly [string, string])[] = [
   ['user-agent', '`CauseFlow-Webhooks/<version>`.'],
 ];
 
-/** The Webhooks page. */
-export function renderWebhooksPage(model: DocsModel): string {
-  const created = model.events.find((e) => e.name === 'incident.created') ?? model.events[0];
-  const types = model.events.map(
-    (e) =>
-      `- [${code(e.name)}](./events/${e.name}.md) — ${escapeText(e.whenEmitted)} ([schema](./schemas/${e.name}.json){target="_self"})`,
-  );
+/** Verifying the signature: three ways, one per code tab. */
+function verifySection(): string[] {
   return [
-    frontMatter({ title: 'Webhooks' }),
-    '# Webhooks',
-    '',
-    `Services that are not always connected (a ticketing bridge, a chat bot, a data warehouse loader) register an HTTPS endpoint; every matching event is POSTed to it, signed per the [Standard Webhooks](https://www.standardwebhooks.com/) specification (HMAC-SHA256). Delivery is **at least once**: an event accepted by the server reaches every endpoint that matched it, retried until it succeeds or the schedule runs out. The same [cursor](./contract.md#one-cursor-three-ways-to-receive) as the stream and ${code('GET /v1/events')} comes with every delivery.`,
-    '',
-    '## Register an endpoint',
-    '',
-    fence('sh', registerSnippet()),
-    '',
-    `${code('events')} uses the stream's filter syntax (names and ${code('domain.*')}; absent = every event); an unknown name is a 400. The URL must be ${code('https')} and resolve to a public address (${code('400 unsafe_url')} otherwise). The endpoints API (${code('GET/PATCH/DELETE /v1/webhooks/{id}')}, deliveries, replay) is in the [OpenAPI reference](./reference/openapi.md).`,
-    '',
-    '## What a delivery looks like',
-    '',
-    fence('http', deliveryExample(created)),
-    '',
-    ...HEADERS.map(([name, text]) => `- ${code(name)}: ${escapeText(text)}`),
-    '',
     '## Verify the signature',
     '',
     'Verify against the **raw body**, before parsing it: re-serialised JSON does not verify.',
@@ -161,6 +139,12 @@ export function renderWebhooksPage(model: DocsModel): string {
     '',
     `${code('verifyWebhook(rawBody, headers, secret | secrets, { toleranceSeconds })')} accepts one secret or a list (during a rotation), returns the typed, validated event and throws a typed error for a bad signature, a stale timestamp, a missing header or an invalid event. It runs in Node, browsers and edge runtimes.`,
     '',
+  ];
+}
+
+/** Retries, ordering, idempotency, rotation, the delivery log and replay. */
+function deliverySection(): string[] {
+  return [
     '## Answer fast, retry schedule',
     '',
     `Answer with any ${code('2xx')} within 10 seconds (${code('WEBHOOK_TIMEOUT_MS')}); do the work afterwards. Redirects are not followed (they count as a failure). Anything else is retried after ${WEBHOOK_RETRY_SCHEDULE.map(code).join(', ')} (with jitter), so the last try is about 28 hours after the first. A ${code('Retry-After')} on a ${code('429')} or ${code('503')} is honoured within that schedule. After the last try the delivery is ${code('failed')}; an endpoint whose deliveries have all failed for 5 days is disabled, with the reason in ${code('disabledReason')}.`,
@@ -187,6 +171,12 @@ export function renderWebhooksPage(model: DocsModel): string {
     '',
     `${code('GET /v1/webhooks/{id}/deliveries?status=failed')} lists deliveries with every attempt (status code, duration, error). ${code('POST /v1/webhooks/{id}/replay')} with ${code('{"after":"<cursor>"}')} re-delivers every retained matching event after that cursor (${code('202 {"queued":n}')}).`,
     '',
+  ];
+}
+
+/** Developing a receiver on a laptop. */
+function localSection(): string[] {
+  return [
     '## Develop locally',
     '',
     'Your handler runs on a laptop, the server cannot reach it: let the tail CLI forward the stream to it, signed exactly like a real delivery.',
@@ -201,6 +191,37 @@ export function renderWebhooksPage(model: DocsModel): string {
     '',
     `Every streamed event is POSTed to ${code('--forward-to')} with the same headers and signature a real delivery has (with ${code('--secret')}, or a generated one it prints). Against a server in dev mode, plain ${code('http://')} and private addresses are allowed, so you can also register ${code('http://127.0.0.1:3000/webhooks')} directly.`,
     '',
+  ];
+}
+
+/** The Webhooks page. */
+export function renderWebhooksPage(model: DocsModel): string {
+  const created = model.events.find((e) => e.name === 'incident.created') ?? model.events[0];
+  const types = model.events.map(
+    (e) =>
+      `- [${code(e.name)}](./events/${e.name}.md) — ${escapeText(e.whenEmitted)} ([schema](./schemas/${e.name}.json){target="_self"})`,
+  );
+  return [
+    frontMatter({ title: 'Webhooks' }),
+    '# Webhooks',
+    '',
+    `Services that are not always connected (a ticketing bridge, a chat bot, a data warehouse loader) register an HTTPS endpoint; every matching event is POSTed to it, signed per the [Standard Webhooks](https://www.standardwebhooks.com/) specification (HMAC-SHA256). Delivery is **at least once**: an event accepted by the server reaches every endpoint that matched it, retried until it succeeds or the schedule runs out. The same [cursor](./contract.md#one-cursor-three-ways-to-receive) as the stream and ${code('GET /v1/events')} comes with every delivery.`,
+    '',
+    '## Register an endpoint',
+    '',
+    fence('sh', registerSnippet()),
+    '',
+    `${code('events')} uses the stream's filter syntax (names and ${code('domain.*')}; absent = every event); an unknown name is a 400. The URL must be ${code('https')} and resolve to a public address (${code('400 unsafe_url')} otherwise). The endpoints API (${code('GET/PATCH/DELETE /v1/webhooks/{id}')}, deliveries, replay) is in the [OpenAPI reference](./reference/openapi.md).`,
+    '',
+    '## What a delivery looks like',
+    '',
+    fence('http', deliveryExample(created)),
+    '',
+    ...HEADERS.map(([name, text]) => `- ${code(name)}: ${escapeText(text)}`),
+    '',
+    ...verifySection(),
+    ...deliverySection(),
+    ...localSection(),
     '## Event types',
     '',
     `One entry per event type; the body of a delivery is the event's envelope. Also in the ${code('webhooks')} section of the [OpenAPI document](./reference/openapi.md).`,

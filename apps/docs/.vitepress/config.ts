@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type DefaultTheme, defineConfig } from 'vitepress';
+import { splitIntoSections } from './search.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const buildDir = process.env.DOCS_BUILD_DIR ? resolve(root, process.env.DOCS_BUILD_DIR) : undefined;
@@ -27,6 +28,7 @@ export default defineConfig({
   cacheDir,
   cleanUrls: false,
   lastUpdated: false,
+  head: [['link', { rel: 'icon', type: 'image/svg+xml', href: `${base}favicon.svg` }]],
   themeConfig: {
     nav: [
       { text: 'Getting started', link: '/getting-started' },
@@ -36,15 +38,26 @@ export default defineConfig({
       {
         text: 'API',
         items: [
-          { text: 'AsyncAPI 3.0 (JSON)', link: `${base}asyncapi.json`, target: '_self' },
-          { text: 'OpenAPI 3.1 (JSON)', link: `${base}openapi.json`, target: '_self' },
-          { text: 'About the API documents', link: '/reference/api' },
+          { text: 'HTTP API (OpenAPI)', link: '/reference/openapi' },
+          { text: 'Stream (AsyncAPI)', link: '/reference/asyncapi' },
+          { text: 'Webhooks', link: '/webhooks' },
+          { text: 'Changelog', link: '/changelog' },
+          { text: 'Downloads', link: '/reference/api' },
         ],
       },
     ],
     sidebar,
-    search: { provider: 'local' },
+    search: {
+      provider: 'local',
+      options: {
+        miniSearch: {
+          // An exact name in a title (event page, field path) ranks first; prefixes and typos after.
+          searchOptions: { boost: { title: 8, text: 1, titles: 2 }, fuzzy: 0.15, prefix: true },
+          _splitIntoSections: (_file: string, html: string) => splitIntoSections(html),
+        },
+      },
+    },
     outline: [2, 3],
-    footer: { message: 'Generated from schemas/ — edit the schemas, not these pages.' },
+    footer: { message: 'CauseFlow events — generated from the event schemas.' },
   },
 });

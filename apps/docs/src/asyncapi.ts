@@ -20,11 +20,51 @@ export function componentSchema(schema: JsonSchema): JsonSchema {
   return rewriteRefs(rest, schemaRef) as JsonSchema;
 }
 
-/** The shared defs, as components (`TenantId`, `Severity`, …). */
+/** The shared defs, as components (`TenantId`, `Severity`, …), each titled with its name. */
 export function defComponents(model: DocsModel): Record<string, JsonSchema> {
   return Object.fromEntries(
-    Object.entries(model.defs).map(([name, def]) => [name, componentSchema(def)]),
+    Object.entries(model.defs).map(([name, def]) => [
+      name,
+      { title: name, ...componentSchema(def) },
+    ]),
   );
+}
+
+const pascal = (key: string) =>
+  key
+    .replace(/(^|[^A-Za-z0-9])([a-z])/g, (_, _s, c: string) => c.toUpperCase())
+    .replace(/[^A-Za-z0-9]/g, '');
+
+/** Titles every inline object schema under `schema` after its path (`…DataTarget`, `…StepsItem`). */
+function titleObjects(schema: JsonSchema, name: string): JsonSchema {
+  const out: JsonSchema = { ...schema };
+  const isObject =
+    out.type === 'object' || (out.properties !== undefined && out.$ref === undefined);
+  if (isObject || Array.isArray(out.enum)) out.title = name;
+  if (out.properties && typeof out.properties === 'object') {
+    out.properties = Object.fromEntries(
+      Object.entries(out.properties as Record<string, JsonSchema>).map(([key, value]) => [
+        key,
+        titleObjects(value, `${name}${pascal(key)}`),
+      ]),
+    );
+  }
+  if (out.items && typeof out.items === 'object' && !Array.isArray(out.items)) {
+    out.items = titleObjects(out.items as JsonSchema, `${name}Item`);
+  }
+  return out;
+}
+
+/**
+ * An event schema as a component with the type names of `@causeflow/events` as titles
+ * (`IncidentCreatedEvent`, its `data` `IncidentCreatedData`), so code generators (modelina)
+ * name their models as we do instead of `AnonymousSchema_N`.
+ */
+export function eventComponent(event: { schema: JsonSchema; typeBase: string }): JsonSchema {
+  const schema = componentSchema(event.schema);
+  const props = { ...(schema.properties as Record<string, JsonSchema>) };
+  if (props.data) props.data = titleObjects(props.data, `${event.typeBase}Data`);
+  return { ...schema, title: `${event.typeBase}Event`, properties: props };
 }
 
 /** The channel's address. */
@@ -85,10 +125,22 @@ export function buildAsyncApi(model: DocsModel): JsonSchema {
     },
     defaultContentType: 'application/json',
     servers: {
+      production: {
+        host: '{host}',
+        protocol: 'https',
+        description: 'Your CauseFlow stream server; set `host` to its address.',
+        variables: {
+          host: {
+            default: 'causeflow.example.com',
+            description: 'Host (and port) of your stream server.',
+          },
+        },
+        security: [{ $ref: '#/components/securitySchemes/bearer' }],
+      },
       local: {
         host: '127.0.0.1:8080',
         protocol: 'http',
-        description: 'A local stream server (`pnpm start`).',
+        description: 'A local stream server (`pnpm start` in the repository).',
         security: [{ $ref: '#/components/securitySchemes/bearer' }],
       },
     },
@@ -98,7 +150,7 @@ export function buildAsyncApi(model: DocsModel): JsonSchema {
         title: 'Notification stream',
         description:
           'GET with `Accept: text/event-stream`. Query: `events=` (names and `domain.*` wildcards, comma-separated), `incidentId=`, `lastEventId=`; header `Last-Event-ID` to replay after a cursor. Control events `ping` (heartbeat) and `stream.reset` (cursor not honoured) share the channel.',
-        servers: [{ $ref: '#/servers/local' }],
+        servers: [{ $ref: '#/servers/production' }, { $ref: '#/servers/local' }],
         messages: Object.fromEntries(allKeys.map((k) => [k, messageRef(k)])),
       },
     },
@@ -118,8 +170,10 @@ export function buildAsyncApi(model: DocsModel): JsonSchema {
     components: {
       schemas: {
         ...defComponents(model),
-        ...Object.fromEntries(model.events.map((e) => [e.name, componentSchema(e.schema)])),
-        ...Object.fromEntries(CONTROL_EVENT_DOCS.map((c) => [c.key, c.schema])),
+        ...Object.fromEntries(model.events.map((e) => [e.name, eventComponent(e)])),
+        ...Object.fromEntries(
+          CONTROL_EVENT_DOCS.map((c) => [c.key, titleObjects(c.schema, c.key)]),
+        ),
       },
       messages: { ...eventMessages, ...controlMessages },
       securitySchemes: {

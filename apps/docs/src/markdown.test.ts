@@ -11,6 +11,12 @@ describe('markdown builders', () => {
     );
   });
 
+  it('leaves code spans alone, so no backslash shows inside them', () => {
+    expect(escapeText('reason `unknown_cursor` or un_known')).toBe(
+      'reason `unknown_cursor` or un\\_known',
+    );
+  });
+
   it('fences inline code longer than any backtick run inside it', () => {
     expect(code('a.b')).toBe('`a.b`');
     expect(code('a`b')).toBe('`` a`b ``');

@@ -9,6 +9,15 @@
  * @example escapeText('<domain>.<action>'); // '&lt;domain&gt;.&lt;action&gt;'
  */
 export function escapeText(value: string): string {
+  // Code spans are kept as they are: Markdown does not read escapes inside them, so a `\_`
+  // there would show its backslash.
+  return value
+    .split(/(`[^`]+`)/g)
+    .map((part, i) => (i % 2 === 1 ? part : escapeProse(part)))
+    .join('');
+}
+
+function escapeProse(value: string): string {
   return value
     .replace(/[\\*_[\]]/g, (c) => `\\${c}`)
     .replaceAll('&', '&amp;')

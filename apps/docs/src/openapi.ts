@@ -3,8 +3,15 @@
  * health, readiness and metrics. Event bodies are the event schemas, by reference.
  */
 import type { JsonSchema } from '@causeflow/codegen';
-import { componentSchema, defComponents, STREAM_PATH, schemaRef } from './asyncapi.js';
+import { defComponents, eventComponent, STREAM_PATH, schemaRef } from './asyncapi.js';
 import type { DocsModel } from './model.js';
+import {
+  catchUpPaths,
+  eventWebhooks,
+  WEBHOOK_SIGNATURE_SCHEME,
+  webhookComponents,
+  webhookPaths,
+} from './openapiWebhooks.js';
 
 const errorResponse = (description: string, extra: JsonSchema = {}) => ({
   description,
@@ -33,15 +40,32 @@ export function buildOpenApi(model: DocsModel): JsonSchema {
       title: 'CauseFlow stream server',
       version: model.version,
       description:
-        'HTTP endpoints of the CauseFlow stream server: publish events, open the SSE stream, get tickets for EventSource, health and metrics. The events themselves are described in the AsyncAPI document (/asyncapi.json). Generated from schemas/.',
+        'HTTP endpoints of the CauseFlow stream server: publish events, open the SSE stream, get tickets for EventSource, catch up over REST, manage webhook endpoints, health and metrics. The events themselves are described in the AsyncAPI document, [/docs/asyncapi.json](/docs/asyncapi.json) (readable at [/docs/reference/asyncapi.html](/docs/reference/asyncapi.html)); this document is [/docs/openapi.json](/docs/openapi.json). Generated from schemas/.',
+      license: { name: 'MIT', identifier: 'MIT' },
     },
-    servers: [{ url: 'http://127.0.0.1:8080', description: 'Local server (`pnpm start`)' }],
+    servers: [
+      {
+        url: '{origin}',
+        description: 'Your CauseFlow stream server.',
+        variables: {
+          origin: {
+            default: 'http://127.0.0.1:8080',
+            description:
+              'Scheme, host and port of your server, e.g. `https://causeflow.example.com`; the default is a local server (`pnpm start`).',
+          },
+        },
+      },
+    ],
     tags: [
       { name: 'events', description: 'Publishing and receiving events' },
+      { name: 'webhooks', description: 'Webhook endpoints, deliveries and replay' },
       { name: 'operations', description: 'Health, readiness and metrics' },
     ],
     paths: {
+      ...catchUpPaths(),
+      ...webhookPaths(eventNames),
       '/v1/events': {
+        ...catchUpPaths()['/v1/events'],
         post: {
           operationId: 'publishEvents',
           tags: ['events'],
@@ -181,6 +205,7 @@ export function buildOpenApi(model: DocsModel): JsonSchema {
       '/healthz': {
         get: {
           operationId: 'health',
+          security: [],
           tags: ['operations'],
           summary: 'Liveness: the process is up',
           responses: {
@@ -188,12 +213,14 @@ export function buildOpenApi(model: DocsModel): JsonSchema {
               description: 'Up.',
               content: { 'application/json': { schema: { $ref: schemaRef('Status') } } },
             },
+            '405': errorResponse('Another method than GET or HEAD (`method_not_allowed`).'),
           },
         },
       },
       '/readyz': {
         get: {
           operationId: 'ready',
+          security: [],
           tags: ['operations'],
           summary: 'Readiness: the event log is reachable',
           responses: {
@@ -201,6 +228,7 @@ export function buildOpenApi(model: DocsModel): JsonSchema {
               description: 'Ready (`{"status":"ready"}`).',
               content: { 'application/json': { schema: { $ref: schemaRef('Status') } } },
             },
+            '405': errorResponse('Another method than GET or HEAD (`method_not_allowed`).'),
             '503': {
               description: 'Not ready: `unavailable` (event log unreachable) or `draining`.',
               content: { 'application/json': { schema: { $ref: schemaRef('Status') } } },
@@ -211,6 +239,7 @@ export function buildOpenApi(model: DocsModel): JsonSchema {
       '/metrics': {
         get: {
           operationId: 'metrics',
+          security: [],
           tags: ['operations'],
           summary: 'Prometheus metrics',
           responses: {
@@ -218,6 +247,7 @@ export function buildOpenApi(model: DocsModel): JsonSchema {
               description: 'Metrics in the Prometheus text format.',
               content: { 'text/plain': { schema: { type: 'string' } } },
             },
+            '405': errorResponse('Another method than GET (`method_not_allowed`).'),
           },
         },
       },
@@ -225,7 +255,8 @@ export function buildOpenApi(model: DocsModel): JsonSchema {
     components: {
       schemas: {
         ...defComponents(model),
-        ...Object.fromEntries(model.events.map((e) => [e.name, componentSchema(e.schema)])),
+        ...Object.fromEntries(model.events.map((e) => [e.name, eventComponent(e)])),
+        ...webhookComponents(),
         Event: {
           description: 'Any catalog event, told apart by `event`.',
           oneOf: eventNames.map((n) => ({ $ref: schemaRef(n) })),
@@ -280,22 +311,26 @@ export function buildOpenApi(model: DocsModel): JsonSchema {
                 message: { type: 'string', description: 'Human-readable explanation.' },
                 details: {
                   type: 'array',
-                  description: 'For `invalid_event`: one entry per problem.',
-                  items: {
-                    type: 'object',
-                    required: ['index', 'path', 'message'],
-                    properties: {
-                      index: { type: 'integer', minimum: 0, description: 'Index in the batch.' },
-                      path: { type: 'string', description: 'JSON pointer, e.g. `/data/severity`.' },
-                      message: { type: 'string' },
-                      keyword: {
-                        type: 'string',
-                        description: 'The JSON Schema keyword that failed.',
-                      },
-                    },
-                  },
+                  description:
+                    'One entry per problem: for `invalid_event` and `tenant_mismatch` the batch `index` and JSON pointer `path`; for `unknown_event` the `pattern` that matches no event.',
+                  items: { $ref: schemaRef('ErrorDetail') },
                 },
               },
+            },
+          },
+        },
+        ErrorDetail: {
+          type: 'object',
+          required: ['message'],
+          properties: {
+            message: { type: 'string', description: 'What is wrong.' },
+            index: { type: 'integer', minimum: 0, description: 'Index in the batch.' },
+            path: { type: 'string', description: 'JSON pointer, e.g. `/data/severity`.' },
+            keyword: { type: 'string', description: 'The JSON Schema keyword that failed.' },
+            pattern: {
+              type: 'string',
+              description:
+                'For `unknown_event`: the name or wildcard of `events=` that matches no event.',
             },
           },
         },
@@ -303,7 +338,9 @@ export function buildOpenApi(model: DocsModel): JsonSchema {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
         ticket: { type: 'apiKey', name: 'ticket', in: 'query' },
+        webhookSignature: WEBHOOK_SIGNATURE_SCHEME,
       },
     },
+    webhooks: eventWebhooks(model),
   };
 }

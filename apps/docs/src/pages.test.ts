@@ -1,14 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import { loadSchemaSet } from '@causeflow/codegen';
 import { describe, expect, it } from 'vitest';
+import { fieldList } from './fieldList.js';
 import { docsModel } from './model.js';
 import {
   changesSection,
-  clientSnippet,
-  EXAMPLE_CURSOR,
+  exampleCursor,
+  exampleEventId,
   exampleFrame,
-  fieldTable,
+  LIFECYCLE_PLACEHOLDER,
   renderCatalogPage,
+  renderChangelogPage,
   renderControlEventsPage,
   renderEventPage,
   renderLivePage,
@@ -45,23 +47,16 @@ describe('catalog page', () => {
     expect(ingestion).not.toContain('tenant.created');
   });
 
-  it('lists the incident lifecycle in order, approved or rejected in one step', () => {
+  it('leaves a marked place for the lifecycle diagram and no hand-written lifecycle list', () => {
     const lifecycle = page.slice(page.indexOf('## Incident lifecycle'));
-    const order = [...lifecycle.matchAll(/\[`([a-z_.]+)`\]/g)].map((m) => m[1]);
-    expect(order).toEqual([
-      'incident.created',
-      'investigation.progress',
-      'investigation.known_solution_found',
-      'investigation.completed',
-      'remediation.proposed',
-      'remediation.approved',
-      'remediation.rejected',
-      'remediation.executed',
-      'incident.status_changed',
-      'knowledge.pattern_extracted',
-    ]);
-    expect(lifecycle).toContain(
-      '6. [`remediation.approved`](../events/remediation.approved.md) or',
+    expect(lifecycle).toContain(LIFECYCLE_PLACEHOLDER);
+    expect(lifecycle).not.toMatch(/^\d+\. /m);
+  });
+
+  it('lists events as a stacked list with version badges, not a wide table', () => {
+    expect(page).not.toContain('| Event |');
+    expect(page).toContain(
+      '- [`incident.created`](../events/incident.created.md) <Badge type="tip" text="v1" /> **Incident created.**',
     );
   });
 });
@@ -69,20 +64,38 @@ describe('catalog page', () => {
 describe('event page', () => {
   const page = renderEventPage(model, event('investigation.completed'));
 
-  it('has the description, when-emitted text, field tables, examples, frame, snippet and links', () => {
+  it('has the description, when-emitted text, field lists, examples, frame, code tabs and links', () => {
     expect(page).toContain('# investigation.completed');
     expect(page).toContain('**When emitted:** The full investigation pipeline finishes');
-    expect(page).toContain('<div class="cf-fields" data-scope="envelope" v-pre>');
-    expect(page).toContain('<div class="cf-fields" data-scope="data" v-pre>');
+    expect(page).toContain('<div class="cf-fields cf-field-list" data-scope="envelope" v-pre>');
+    expect(page).toContain('<div class="cf-fields cf-field-list" data-scope="data" v-pre>');
     expect(page).toContain(
-      '| `data.confidence` | `number` · [Confidence](../reference/definitions.md#Confidence) | yes |',
+      '<div class="cf-field" id="data.confidence" data-path="data.confidence" data-required="yes"',
+    );
+    expect(page).toContain(
+      '<a class="cf-field-def" href="../reference/definitions.html#Confidence">Confidence</a>',
     );
     expect(page).toContain('"rootCause": "Unindexed query introduced in deploy d9f3a21');
-    expect(page).toContain(`id: ${EXAMPLE_CURSOR}\nevent: investigation.completed\ndata: {`);
+    expect(page).toMatch(/id: lufz0a8c3f9e12b7-\d+\nevent: investigation.completed\ndata: \{/);
     expect(page).toContain("stream.on('investigation.completed', (event) => {");
-    expect(page).toContain('- **Before:** [`investigation.known_solution_found`]');
-    expect(page).toContain('- **Next:** [`remediation.proposed`]');
+    expect(page).toContain('::: code-group');
+    for (const tab of ['[curl]', '[Browser (EventSource)]', '[TypeScript]', '[Python]']) {
+      expect(page).toContain(tab);
+    }
+    expect(page).toContain('href="../live.html?events=investigation.completed"');
+    expect(page).toContain('href="../schemas/investigation.completed.json" download=');
+    expect(page).toContain('<SendExample event="investigation.completed" />');
     expect(page).toContain('- **Same domain (Investigation):**');
+  });
+
+  it('gives every event a distinct example cursor and event id', () => {
+    const frames = model.events.map((e, i) => exampleFrame(e.name, e.examples[0], i));
+    const cursors = frames.map((f) => /^id: (.+)$/m.exec(f)![1]);
+    const ids = model.events.map((e) => exampleEventId(e.name));
+    expect(new Set(cursors).size).toBe(model.events.length);
+    expect(new Set(ids).size).toBe(model.events.length);
+    for (const id of ids) expect(id).toMatch(/^evt_[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(exampleCursor(0)).toMatch(/^[a-z0-9]+-\d+$/);
   });
 
   it('shows the exact SSE frame, with the id the server assigns added to the envelope', () => {
@@ -90,7 +103,7 @@ describe('event page', () => {
     const frame = exampleFrame('incident.created', example);
     const [id, name, data, blank, end] = frame.split('\n');
     expect([id, name, blank, end]).toEqual([
-      `id: ${EXAMPLE_CURSOR}`,
+      `id: ${exampleCursor(0)}`,
       'event: incident.created',
       '',
       '',
@@ -102,21 +115,14 @@ describe('event page', () => {
     expect(exampleFrame('incident.created', withId)).toContain('"id":"evt_OWN"');
   });
 
-  it('writes a client snippet that reads required payload fields by name', () => {
-    const snippet = clientSnippet(event('remediation.approved'));
-    expect(snippet).toContain("import { openStream } from '@causeflow/client';");
-    expect(snippet).toContain("events: ['remediation.approved'],");
-    expect(snippet).toContain('const { remediationId, approvedBy, incidentId } = event.data;');
-    expect(snippet).toContain('RemediationApprovedEvent');
-  });
-
   it('never lets schema text reach Vue or HTML unescaped', () => {
-    const table = fieldTable(
+    const list = fieldList(
       [{ path: 'a', type: 'string', required: true, constraints: [], description: '<b>{{x}}</b>' }],
       { scope: 'data', root: '../' },
     );
-    expect(table).toContain('v-pre');
-    expect(table).toContain('&lt;b&gt;&#123;&#123;x&#125;&#125;&lt;/b&gt;');
+    expect(list).toContain('v-pre');
+    expect(list).toContain('&lt;b&gt;{{x}}&lt;/b&gt;');
+    expect(list).not.toContain('<b>');
   });
 });
 
@@ -126,7 +132,7 @@ describe('other pages', () => {
     expect(page).toContain('## ping {#Ping}');
     expect(page).toContain('## stream.reset {#StreamReset}');
     expect(page).toContain('event: ping\ndata: {"timestamp":');
-    expect(page).toContain('`data.reason`');
+    expect(page).toContain('id="stream.reset.data.reason"');
     expect(page).not.toMatch(/^id: /m);
   });
 
@@ -147,6 +153,12 @@ describe('other pages', () => {
       'reference/definitions.md',
       'reference/control-events.md',
       'reference/api.md',
+      'reference/openapi.md',
+      'reference/asyncapi.md',
+      'changelog.md',
+      'webhooks.md',
+      'public/favicon.svg',
+      'public/schemas/incident.created.json',
       'live.md',
       'public/asyncapi.json',
       'public/openapi.json',
@@ -193,9 +205,51 @@ describe('version and changes section', () => {
       ],
     });
     expect(text).toContain('Deprecated');
-    const v3 = text.indexOf('| 3 | 2026-02-01 | yes | renamed title to summary |');
-    const v2 = text.indexOf('| 2 | 2026-01-01 | no | added a \\| pipe |');
+    const v3 = text.indexOf(
+      '- **v3** (2026-02-01) <Badge type="danger" text="breaking" />: renamed title to summary',
+    );
+    const v2 = text.indexOf('- **v2** (2026-01-01): added a | pipe');
     expect(v3).toBeGreaterThan(-1);
     expect(v2).toBeGreaterThan(v3);
+  });
+});
+
+describe('changelog page', () => {
+  it('lists declared changes newest first with version and breaking badges, and every version', () => {
+    const changed = model.events.map((e, i) =>
+      i === 0
+        ? {
+            ...e,
+            version: 2,
+            deprecated: true,
+            changelog: [{ version: 2, date: '2026-03-01', breaking: true, note: 'renamed x' }],
+          }
+        : i === 1
+          ? {
+              ...e,
+              changelog: [{ version: 1, date: '2026-01-01', breaking: false, note: 'added y' }],
+            }
+          : e,
+    );
+    const page = renderChangelogPage({ ...model, events: changed });
+    const first = changed[0]!.name;
+    const newer = page.indexOf(`- **2026-03-01** [\`${first}\`]`);
+    const older = page.indexOf('- **2026-01-01**');
+    expect(newer).toBeGreaterThan(-1);
+    expect(older).toBeGreaterThan(newer);
+    expect(page).toContain(
+      '<Badge type="tip" text="v2" /> <Badge type="danger" text="breaking" /> renamed x',
+    );
+    expect(page).toContain(
+      `- [\`${first}\`](./events/${first}.md) <Badge type="tip" text="v2" /> <Badge type="danger" text="deprecated" />`,
+    );
+  });
+
+  it('says so when no event has declared a change', () => {
+    const page = renderChangelogPage({
+      ...model,
+      events: model.events.map((e) => ({ ...e, changelog: [] })),
+    });
+    expect(page).toContain('No event has declared a change yet');
   });
 });

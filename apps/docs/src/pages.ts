@@ -2,123 +2,77 @@
  * Page renderers: schema set in, VitePress Markdown out. One function per kind of page; the
  * site module assembles them into files.
  */
+import { createHash } from 'node:crypto';
 import type { EventModel } from '@causeflow/codegen';
 import { CONTROL_EVENT_DOCS } from './control.js';
-import { envelopeRows, type FieldRow, fieldRows, payloadRows } from './fields.js';
-import { code, escapeText, fence, frontMatter, table } from './markdown.js';
+import { fieldList } from './fieldList.js';
+import { envelopeRows, fieldRows, payloadRows } from './fields.js';
+import { code, escapeText, fence, frontMatter } from './markdown.js';
 import { type DocsModel, domainTitle } from './model.js';
-import { groupByDomain, lifecycleSteps, relatedEvents } from './related.js';
+import { groupByDomain, relatedEvents } from './related.js';
+import {
+  catchUpSnippet,
+  clientSnippet,
+  curlSnippet,
+  eventSourceSnippet,
+  pythonSnippet,
+} from './snippets.js';
 import { sseFrame } from './sse.js';
 
-/** The example cursor shown in SSE frames (cursors are opaque; this is only an illustration). */
-export const EXAMPLE_CURSOR = '1711980000000-0';
-
-/** The example `id` shown for events in frames (the server assigns one when absent). */
-export const EXAMPLE_EVENT_ID = 'evt_01HXE5G8J1K4M7N0P3Q6R9S2TV';
-
-/** Columns of a field table; the description comes early so it is read without scrolling. */
-const FIELD_HEADERS = [
-  'Field',
-  'Type',
-  'Required',
-  'Description',
-  'Format',
-  'Enum',
-  'Pattern',
-  'Constraints',
-];
-
-/** Site path of the definitions page, relative to the site root. */
-const DEFINITIONS = 'reference/definitions.md';
+/** The epoch of the example cursors: the memory log writes cursors as `<epoch>-<sequence>`. */
+const EXAMPLE_EPOCH = 'lufz0a8c3f9e12b7';
 
 /**
- * A field table wrapped in `<div class="cf-fields" data-scope="…" v-pre>` (v-pre: schema text is
- * never read as Vue). `root` is the relative path from the page to the site root (`../`).
- * @example fieldTable(payloadRows(schema, defs), { scope: 'data', root: '../' });
+ * A realistic, distinct example cursor per event (cursors are opaque; this is an illustration).
+ * @example exampleCursor(3); // 'lufz0a8c3f9e12b7-1045'
  */
-export function fieldTable(
-  rows: readonly FieldRow[],
-  options: { readonly scope: string; readonly root: string },
-): string {
-  const body = rows.map((row) => [
-    code(row.path),
-    code(row.type) + (row.def ? ` · [${row.def}](${options.root}${DEFINITIONS}#${row.def})` : ''),
-    row.required ? 'yes' : 'no',
-    escapeText(row.description),
-    row.format ? code(row.format) : '',
-    (row.enum ?? []).map((v) => code(typeof v === 'string' ? v : JSON.stringify(v))).join(', '),
-    row.pattern ? code(row.pattern) : '',
-    escapeText(row.constraints.join('; ')),
-  ]);
-  return `<div class="cf-fields" data-scope="${options.scope}" v-pre>\n\n${table(FIELD_HEADERS, body)}\n\n</div>`;
+export function exampleCursor(index: number): string {
+  return `${EXAMPLE_EPOCH}-${1042 + index}`;
+}
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * A distinct, stable example event id per event name (`evt_` + a ULID-shaped value derived from
+ * the name), as the server assigns when the producer sends none.
+ */
+export function exampleEventId(name: string): string {
+  const digest = createHash('sha256').update(name).digest();
+  let out = '01HXE5G8';
+  for (let i = 0; i < 18; i++) out += CROCKFORD[digest[i]! & 31];
+  return `evt_${out}`;
 }
 
 function eventLink(name: string, fromRoot: string): string {
   return `[${code(name)}](${fromRoot}events/${name}.md)`;
 }
 
-function isIdentifier(key: string): boolean {
-  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key);
-}
-
-/**
- * A TypeScript snippet that subscribes to one event with `@causeflow/client` and reads up to
- * three of its required payload fields.
- */
-export function clientSnippet(event: EventModel): string {
-  const data = (event.schema.properties as Record<string, { required?: unknown }> | undefined)
-    ?.data;
-  const required = Array.isArray(data?.required) ? data.required.map(String) : [];
-  const fields = required.filter(isIdentifier).slice(0, 3);
-  const use = fields.length > 0 ? fields.join(', ') : '';
-  return [
-    `import { openStream } from '@causeflow/client';`,
-    '',
-    'const stream = openStream({',
-    `  url: 'http://127.0.0.1:8080',`,
-    `  token: process.env.CAUSEFLOW_TOKEN ?? '', // a JWT with a tenantId claim`,
-    `  events: ['${event.name}'],`,
-    '});',
-    '',
-    `// event is typed as ${event.typeBase}Event: its data fields come from the schema.`,
-    `stream.on('${event.name}', (event) => {`,
-    ...(use
-      ? [`  const { ${use} } = event.data;`, `  console.log(event.timestamp, ${use});`]
-      : ['  console.log(event.timestamp, event.data);']),
-    '});',
-  ].join('\n');
-}
-
 /**
  * The frame the server writes for an example envelope: as published, plus the `id` the server
- * appends when the producer sent none.
+ * appends when the producer sent none. `index` picks a distinct example cursor.
  */
-export function exampleFrame(eventName: string, example: unknown): string {
+export function exampleFrame(eventName: string, example: unknown, index = 0): string {
   const envelope = example as Record<string, unknown>;
-  const stored = 'id' in envelope ? envelope : { ...envelope, id: EXAMPLE_EVENT_ID };
-  return sseFrame({ id: EXAMPLE_CURSOR, event: eventName, data: stored });
+  const stored = 'id' in envelope ? envelope : { ...envelope, id: exampleEventId(eventName) };
+  return sseFrame({ id: exampleCursor(index), event: eventName, data: stored });
 }
+
+/** Where the lead wires in the incident lifecycle diagram (apps/docs/src/lifecycle.ts). */
+export const LIFECYCLE_PLACEHOLDER =
+  '<!-- LIFECYCLE DIAGRAM: rendered from INCIDENT_LIFECYCLE in @causeflow/events by src/lifecycle.ts (wired in by the lead) -->';
 
 function relatedSection(model: DocsModel, event: EventModel): string {
   const related = relatedEvents(event.name, model.events);
   const links = (names: readonly string[]) => names.map((n) => eventLink(n, '../')).join(', ');
   const lines: string[] = ['## Related events', ''];
-  if (related.lifecycle) {
-    const l = related.lifecycle;
-    lines.push(
-      `Step ${l.step} of ${l.steps} of the [incident lifecycle](./index.md#incident-lifecycle).`,
-      '',
-    );
-    if (l.previous.length > 0) lines.push(`- **Before:** ${links(l.previous)}`);
-    if (l.alternatives.length > 0) lines.push(`- **Instead:** ${links(l.alternatives)}`);
-    if (l.next.length > 0) lines.push(`- **Next:** ${links(l.next)}`);
-  }
   if (related.sameDomain.length > 0) {
     lines.push(
       `- **Same domain (${escapeText(domainTitle(model, event.domain))}):** ${links(related.sameDomain)}`,
     );
   }
-  if (lines.length === 2) lines.push('No related events.');
+  lines.push(
+    `- Where it fits in an incident: the [incident lifecycle](./index.md#incident-lifecycle).`,
+  );
   return lines.join('\n');
 }
 
@@ -137,54 +91,95 @@ export function changesSection(event: EventModel): string {
   lines.push(`Schema version **${event.version}**.`, '');
   if (event.changelog.length === 0) {
     lines.push(
-      `No declared changes: every change since the first version is compatible for consumers (checked by ${code('pnpm schemas:compat')}).`,
+      'No declared changes since the first version. See the [changelog](../changelog.md) for every event.',
     );
     return lines.join('\n');
   }
-  lines.push('| version | date | breaking | note |', '| --- | --- | --- | --- |');
   for (const entry of [...event.changelog].reverse()) {
+    const badge = entry.breaking ? ' <Badge type="danger" text="breaking" />' : '';
     lines.push(
-      `| ${entry.version} | ${escapeText(entry.date)} | ${entry.breaking ? 'yes' : 'no'} | ${escapeText(entry.note).replace(/\|/g, '\\|')} |`,
+      `- **v${entry.version}** (${escapeText(entry.date)})${badge}: ${escapeText(entry.note)}`,
     );
   }
   return lines.join('\n');
 }
 
+/** The badges of an event: domain, schema version, deprecated. */
+export function eventBadges(model: DocsModel, event: EventModel): string {
+  return [
+    `<Badge type="info" text="${escapeText(domainTitle(model, event.domain))}" />`,
+    `<Badge type="tip" text="v${event.version}" />`,
+    event.deprecated ? '<Badge type="danger" text="deprecated" />' : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
+
+/** The code tabs of an event page (VitePress code group). */
+export function codeTabs(event: EventModel): string {
+  return [
+    '::: code-group',
+    fence('sh [curl]', curlSnippet(event)),
+    '',
+    fence('js [Browser (EventSource)]', eventSourceSnippet(event)),
+    '',
+    fence('ts [TypeScript]', clientSnippet(event)),
+    '',
+    fence('ts [TypeScript (catch up)]', catchUpSnippet(event)),
+    '',
+    fence('python [Python]', pythonSnippet(event)),
+    ':::',
+  ].join('\n');
+}
+
+function actionBar(event: EventModel): string {
+  const schema = `../schemas/${event.name}.json`;
+  return [
+    '<div class="cf-actions">',
+    `<a class="cf-action" href="../live.html?events=${event.name}" data-testid="watch-live">Watch live</a>`,
+    `<a class="cf-action" href="${schema}" download="${event.name}.schema.json" target="_self" data-testid="download-schema">Download JSON Schema</a>`,
+    '</div>',
+    '',
+    `<p class="cf-schema-id"><code>$id</code> <a href="${schema}" target="_self" data-testid="schema-id">${escapeText(event.id)}</a></p>`,
+  ].join('\n');
+}
+
 /**
- * The page of one event: description, field tables, examples, SSE frame, client snippet,
- * related events and the raw schema.
+ * The page of one event: badges, description, actions (watch live, download the schema), the
+ * field lists, examples, SSE frame, code tabs, try it, related events, changes and the schema.
  */
 export function renderEventPage(model: DocsModel, event: EventModel): string {
-  const domain = domainTitle(model, event.domain);
   const examples = event.examples.map((example, i) =>
     [`### Example ${i + 1}`, '', fence('json', JSON.stringify(example, null, 2))].join('\n'),
   );
   const first = event.examples[0];
+  const index = model.events.findIndex((e) => e.name === event.name);
   return [
     frontMatter({
       title: event.name,
       description: event.whenEmitted,
-      // No outline column: the field tables need the width.
-      aside: false,
-      pageClass: 'cf-wide',
+      outline: [2, 3],
+      pageClass: 'cf-event',
     }),
     `# ${event.name}`,
     '',
-    `<Badge type="info" text="${escapeText(domain)}" /> **${escapeText(event.title)}**`,
+    `${eventBadges(model, event)} **${escapeText(event.title)}**`,
     '',
     escapeText(event.description),
     '',
     `**When emitted:** ${escapeText(event.whenEmitted)}`,
     '',
+    actionBar(event),
+    '',
     '## Fields',
     '',
     '### Envelope',
     '',
-    fieldTable(envelopeRows(event.schema, model.defs), { scope: 'envelope', root: '../' }),
+    fieldList(envelopeRows(event.schema, model.defs), { scope: 'envelope', root: '../' }),
     '',
     '### Payload (`data`)',
     '',
-    fieldTable(payloadRows(event.schema, model.defs), { scope: 'data', root: '../' }),
+    fieldList(payloadRows(event.schema, model.defs), { scope: 'data', root: '../' }),
     '',
     '## Examples',
     '',
@@ -194,11 +189,21 @@ export function renderEventPage(model: DocsModel, event: EventModel): string {
     '',
     `How the stream delivers ${code(event.name)}: ${code('id:')} is an opaque cursor (send it back as ${code('Last-Event-ID')} to resume after it), ${code('data:')} is the envelope as one line of JSON, with the ${code('id')} the server assigned.`,
     '',
-    fence('text', first === undefined ? '' : exampleFrame(event.name, first)),
+    fence('text', first === undefined ? '' : exampleFrame(event.name, first, Math.max(0, index))),
     '',
-    '## Usage with `@causeflow/client`',
+    '## Code',
     '',
-    fence('ts', clientSnippet(event)),
+    `Receive ${code(event.name)} with ${code('curl')}, the browser's ${code('EventSource')}, ${code('@causeflow/client')} or Python. ${code('CAUSEFLOW_URL')} is your server's address, ${code('CAUSEFLOW_TOKEN')} a JWT with a ${code('tenantId')} claim (see [getting started](../getting-started.md#get-a-token)).`,
+    '',
+    codeTabs(event),
+    '',
+    '## Try it',
+    '',
+    `<a href="../live.html?events=${event.name}">Watch <code>${event.name}</code> live</a> on the live page. Against a server in dev mode you can also publish this event's first example:`,
+    '',
+    '<ClientOnly>',
+    `  <SendExample event="${event.name}" />`,
+    '</ClientOnly>',
     '',
     relatedSection(model, event),
     '',
@@ -206,49 +211,45 @@ export function renderEventPage(model: DocsModel, event: EventModel): string {
     '',
     '## JSON Schema',
     '',
-    `${code(event.id)} — also ${code(`components.schemas["${event.name}"]`)} in the [AsyncAPI document](../asyncapi.json){target="_self"}.`,
+    `[Download ${code(`${event.name}.json`)}](../schemas/${event.name}.json){target="_self" download} — self-contained (shared definitions included under ${code('$defs')}). Also ${code(`components.schemas["${event.name}"]`)} in the [AsyncAPI document](../reference/asyncapi.md).`,
     '',
-    '::: details Show the schema',
+    '::: details Show the schema as written',
     fence('json', JSON.stringify(event.schema, null, 2)),
     ':::',
     '',
   ].join('\n');
 }
 
-/** The catalog: every event grouped by domain (domain titles from domains.json), plus the lifecycle. */
+/** The catalog: every event grouped by domain, as a stacked list (reads on any width). */
 export function renderCatalogPage(model: DocsModel): string {
   const groups = groupByDomain(model.events, model.domains);
   const sections = groups.map((group) => {
     const domain = model.domains.find((d) => d.key === group.key);
     const heading = domain ? escapeText(domain.title) : 'Other';
-    const rows = group.events.map((e) => [
-      eventLink(e.name, '../'),
-      escapeText(e.title),
-      escapeText(e.whenEmitted),
-    ]);
+    const items = group.events.map(
+      (e) =>
+        `- ${eventLink(e.name, '../')} <Badge type="tip" text="v${e.version}" />${e.deprecated ? ' <Badge type="danger" text="deprecated" />' : ''} **${escapeText(e.title)}.** ${escapeText(e.whenEmitted)}`,
+    );
     return [
       `## ${heading}`,
       '',
       domain ? `${escapeText(domain.description)}\n` : '',
-      table(['Event', 'Title', 'When emitted'], rows),
+      `<div class="cf-catalog" data-domain="${group.key}">\n`,
+      items.join('\n'),
+      '',
+      '</div>',
     ].join('\n');
   });
-  const steps = lifecycleSteps(model.events.map((e) => e.name));
-  const lifecycle = steps
-    .map((step, i) => `${i + 1}. ${step.map((n) => eventLink(n, '../')).join(' or ')}`)
-    .join('\n');
   return [
     frontMatter({ title: 'Event catalog' }),
     '# Event catalog',
     '',
-    `${model.events.length} events in ${groups.length} domains, generated from ${code('schemas/')}. Every event is an [envelope](../reference/definitions.md#envelope) with ${code('event')}, ${code('timestamp')}, ${code('tenantId')}, ${code('data')} and an optional ${code('id')}.`,
+    `${model.events.length} events in ${groups.length} domains. Every event is an [envelope](../reference/definitions.md#envelope) with ${code('event')}, ${code('timestamp')}, ${code('tenantId')}, ${code('data')} and an ${code('id')}. Versions and deprecations: the [changelog](../changelog.md).`,
     '',
     ...sections.flatMap((s) => [s, '']),
     '## Incident lifecycle',
     '',
-    'The events of one incident, in the order they are published (steps may be skipped):',
-    '',
-    lifecycle,
+    LIFECYCLE_PLACEHOLDER,
     '',
   ].join('\n');
 }
@@ -265,20 +266,24 @@ export function renderDefinitionsPage(model: DocsModel): string {
       '',
       escapeText(typeof def.description === 'string' ? def.description : ''),
       '',
-      fieldTable(rows, { scope: `def-${name}`, root: '../' }),
+      fieldList(rows, { scope: `def-${name}`, root: '../', anchorPrefix: 'def.' }),
       '',
       users.length > 0 ? `Used by: ${users.join(', ')}` : 'Used by the envelope.',
     ].join('\n');
   });
   return [
-    frontMatter({ title: 'Envelope and definitions', pageClass: 'cf-wide' }),
+    frontMatter({ title: 'Envelope and definitions', outline: [2, 2] }),
     '# Envelope and definitions',
     '',
     '## Envelope {#envelope}',
     '',
     escapeText(typeof model.envelope.description === 'string' ? model.envelope.description : ''),
     '',
-    fieldTable(envelopeRows(model.envelope, model.defs), { scope: 'envelope', root: '../' }),
+    fieldList(envelopeRows(model.envelope, model.defs), {
+      scope: 'envelope',
+      root: '../',
+      anchorPrefix: 'envelope.',
+    }),
     '',
     ...defs.flatMap((d) => [d, '']),
   ].join('\n');
@@ -295,13 +300,17 @@ export function renderControlEventsPage(): string {
       '',
       `**When sent:** ${escapeText(c.whenSent)}`,
       '',
-      fieldTable(fieldRows(c.schema, {}, 'data'), { scope: `control-${c.name}`, root: '../' }),
+      fieldList(fieldRows(c.schema, {}, 'data'), {
+        scope: `control-${c.name}`,
+        root: '../',
+        anchorPrefix: `${c.name}.`,
+      }),
       '',
       fence('text', frame),
     ].join('\n');
   });
   return [
-    frontMatter({ title: 'Control events', pageClass: 'cf-wide' }),
+    frontMatter({ title: 'Control events' }),
     '# Control events',
     '',
     `Sent by the server on every stream, whatever the ${code('events=')} filter; never published by producers and not part of the catalog. Their ${code('data:')} is not an envelope.`,
@@ -310,18 +319,39 @@ export function renderControlEventsPage(): string {
   ].join('\n');
 }
 
-/** The page for the machine-readable API documents. */
-export function renderApiPage(model: DocsModel): string {
+/** The changelog: every event's version and declared changes, newest first, with badges. */
+export function renderChangelogPage(model: DocsModel): string {
+  const entries = model.events
+    .flatMap((e) => e.changelog.map((c) => ({ event: e, entry: c })))
+    .sort(
+      (a, b) =>
+        (a.entry.date < b.entry.date ? 1 : a.entry.date > b.entry.date ? -1 : 0) ||
+        (a.event.name < b.event.name ? -1 : 1),
+    );
+  const changes =
+    entries.length === 0
+      ? ['No event has declared a change yet: every event is at its first version.']
+      : entries.map(({ event, entry }) => {
+          const badge = entry.breaking ? ' <Badge type="danger" text="breaking" />' : '';
+          return `- **${escapeText(entry.date)}** ${eventLink(event.name, './')} <Badge type="tip" text="v${entry.version}" />${badge} ${escapeText(entry.note)}`;
+        });
+  const versions = model.events.map(
+    (e) =>
+      `- ${eventLink(e.name, './')} <Badge type="tip" text="v${e.version}" />${e.deprecated ? ' <Badge type="danger" text="deprecated" />' : ''}`,
+  );
   return [
-    frontMatter({ title: 'API documents' }),
-    '# API documents',
+    frontMatter({ title: 'Changelog' }),
+    '# Changelog',
     '',
-    'Generated from the same schemas as these pages, on every build:',
+    `Declared changes of the event schemas (their ${code('x-changelog')}), newest first. Adding an optional field is compatible and needs no action; a **breaking** change says how to migrate. A deprecated event keeps being delivered until it is removed in a later version.`,
     '',
-    `- [AsyncAPI 3.0](../asyncapi.json){target="_self"} — the stream: channel ${code('/v1/notifications/stream')}, one message per event (${model.events.length}) plus ${code('ping')} and ${code('stream.reset')}, payloads in ${code('components.schemas')}.`,
-    `- [OpenAPI 3.1](../openapi.json){target="_self"} — the HTTP endpoints: ${code('POST /v1/events')}, ${code('POST /v1/notifications/tickets')}, ${code('GET /v1/notifications/stream')}, ${code('/healthz')}, ${code('/readyz')}, ${code('/metrics')}.`,
+    '## Changes',
     '',
-    'Both validate with their official parsers in the docs test suite. Use them for code generators, mock servers and API explorers.',
+    ...changes,
+    '',
+    '## Current versions',
+    '',
+    ...versions,
     '',
   ].join('\n');
 }
@@ -333,9 +363,9 @@ export function renderLivePage(model: DocsModel): string {
     frontMatter({ title: 'Live events', aside: false }),
     '# Live events',
     '',
-    `Watch events as they arrive from a stream server, through ${code('@causeflow/client')} running in this page. Start a server with ${code('pnpm start')}: in dev mode it prints a tenant token and simulates incidents for ${code('ten_demo')}. Paste the token below (or open this page with ${code('?token=…')}; it is removed from the address bar once read).`,
+    `Watch events as they arrive from a stream server, through ${code('@causeflow/client')} running in this page. Paste a token with a ${code('tenantId')} claim (or open this page with ${code('?token=…')}; it is removed from the address bar once read). ${code('?events=incident.*')} narrows the stream to some events. Against a server in dev mode (${code('pnpm start')} in the repository) the page fills in the dev tenant token by itself.`,
     '',
-    `When the stream server serves this site (at ${code('/docs/')}) nothing else is needed. From ${code('pnpm docs')} (${code('http://127.0.0.1:5173/docs/')}) the server must allow that origin: ${code('CORS_ORIGINS=http://127.0.0.1:5173 pnpm start')}.`,
+    `When the stream server serves this site (at ${code('/docs/')}) nothing else is needed. From another origin the server must allow it in ${code('CORS_ORIGINS')}.`,
     '',
     '<ClientOnly>',
     `  <LiveEvents :event-names='${names}' />`,

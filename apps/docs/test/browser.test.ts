@@ -1,20 +1,28 @@
 /**
- * The built site in a real browser (Chromium via playwright-core): search, field tables checked
- * against the schemas, the API documents, and the live page receiving an event published through
- * a real stream server's ingest endpoint. Builds the site once, into test-results/site.
- * Screenshots: test-results/*.png.
+ * The built site in a real browser (Chromium via playwright-core), served by a real stream server's
+ * docs route (in dev mode, so the dev token endpoint exists): every documented fact inside the
+ * viewport at 1280 px and 390 px, search landing on fields and pages, code tabs, downloads, the
+ * browser EventSource snippet with fresh tickets across a server restart, the live page (cursor,
+ * `?events=`, stopping on 401), "send example", the HTML 404 page and extensionless URLs.
+ * Builds the site once, into test-results/site. Screenshots: test-results/*.png.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { createMemoryEventLog, type EventLog } from '@causeflow/bus';
+import { loadSchemaSet } from '@causeflow/codegen';
 import { startTestServer, type TestServer } from '@causeflow/stream-server/testing';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { docsModel } from '../src/model.js';
+import {
+  BASE_URL_PLACEHOLDER,
+  BROWSER_TOKEN_PLACEHOLDER,
+  eventSourceSnippet,
+} from '../src/snippets.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -31,43 +39,8 @@ const results = join(docsRoot, 'test-results');
 const buildDir = join(results, 'site');
 const dist = join(buildDir, 'dist');
 const bin = (name: string) => join(docsRoot, 'node_modules/.bin', name);
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json',
-};
-
-/** Serves the built site under /docs/, as the stream server does. */
-function serveSite(root: string): Promise<Server> {
-  const server = createServer(async (req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    if (!path.startsWith('/docs/')) {
-      res.writeHead(404).end();
-      return;
-    }
-    let file = normalize(join(root, path.slice('/docs/'.length)));
-    if (!file.startsWith(root)) {
-      res.writeHead(403).end();
-      return;
-    }
-    if (path.endsWith('/')) file = join(file, 'index.html');
-    try {
-      const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
-      res.end(body);
-    } catch {
-      res
-        .writeHead(404, { 'content-type': 'text/html' })
-        .end(await readFile(join(root, '404.html')));
-    }
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
+const model = docsModel(await loadSchemaSet(schemasDir));
+const SECRET = 'docs-browser-test-secret-0123456789abcdef';
 
 /** Locally, without Chromium, the suite is skipped under a name that says why. */
 const describeBrowser = hasChromium
@@ -75,8 +48,37 @@ const describeBrowser = hasChromium
   : (name: string, fn: () => void) =>
       describe.skip(`${name} (SKIPPED: ${CHROMIUM} missing; apt-get install -y chromium)`, fn);
 
+/** Every documented fact on the page that sits outside the viewport horizontally, and the overflow. */
+async function factsOutside(page: Page): Promise<{ outside: string[]; scroll: number[] }> {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const facts = document.querySelectorAll(
+      '.cf-field-head > *, .cf-field-desc, .cf-tag, .cf-catalog li, .cf-actions a, .cf-schema-id',
+    );
+    const outside: string[] = [];
+    for (const el of facts) {
+      const rect = el.getBoundingClientRect();
+      if (rect.width === 0 && rect.height === 0) continue;
+      // The text itself, which can overflow its box (nowrap, long tokens).
+      const range = document.createRange();
+      range.selectNodeContents(el);
+      const text = range.getBoundingClientRect();
+      const left = Math.min(rect.left, text.width > 0 ? text.left : rect.left);
+      const right = Math.max(rect.right, text.right);
+      if (left < -0.5 || right > width + 0.5) {
+        const field = el.closest('.cf-field')?.id ?? '';
+        outside.push(
+          `${field} ${el.className}: ${el.textContent?.slice(0, 60)} [${Math.round(left)}–${Math.round(right)} of ${width}]`,
+        );
+      }
+    }
+    return { outside, scroll: [document.documentElement.scrollWidth, width] };
+  });
+}
+
 describeBrowser('the built docs site in Chromium', () => {
-  let site: Server;
+  let log: EventLog;
+  let server: TestServer;
   let origin: string;
   let browser: Browser;
   let page: Page;
@@ -89,172 +91,343 @@ describeBrowser('the built docs site in Chromium', () => {
       cwd: docsRoot,
       env,
     });
-    await run(bin('vitepress'), ['build'], { cwd: docsRoot, env, timeout: 110_000 });
-    site = await serveSite(dist);
-    origin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    await run(bin('vitepress'), ['build'], { cwd: docsRoot, env, timeout: 170_000 });
+    log = createMemoryEventLog({ retention: 10_000 });
+    server = await startTestServer({
+      log,
+      jwtSecret: SECRET,
+      heartbeatMs: 1000,
+      config: { docsDir: dist, devMode: true },
+    });
+    origin = server.url;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
     });
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  }, 120_000);
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise((resolve) => (site ? site.close(resolve) : resolve(undefined)));
+    await server?.close();
+    await log?.close();
   });
 
-  async function tableRows(scope: string): Promise<{ field: string; required: string }[]> {
-    return page.$$eval(`.cf-fields[data-scope="${scope}"] tbody tr`, (rows) =>
-      rows.map((row) => {
-        const cells = [...row.querySelectorAll('td')].map((td) => td.textContent?.trim() ?? '');
-        return { field: cells[0] ?? '', required: cells[2] ?? '' };
-      }),
-    );
+  async function publish(event: object): Promise<string> {
+    const [stored] = await server.publish([{ ...event, tenantId: 'ten_demo' }]);
+    return stored!.cursor;
   }
 
-  async function expectTableMatchesSchema(name: string): Promise<void> {
-    const schema = JSON.parse(await readFile(join(schemasDir, `events/${name}.json`), 'utf8'));
-    const data = schema.properties.data as { required?: string[]; properties: object };
-    const rows = new Map((await tableRows('data')).map((r) => [r.field, r.required]));
-    for (const key of Object.keys(data.properties)) {
-      const want = data.required?.includes(key) ? 'yes' : 'no';
-      expect(rows.get(`data.${key}`), `${name}: data.${key}`).toBe(want);
+  describe('layout: every documented fact within the viewport', () => {
+    for (const width of [1280, 390]) {
+      it(`shows every field of every event page, with its required flag, at ${width} px`, async () => {
+        const p = await browser.newPage({ viewport: { width, height: 900 } });
+        try {
+          for (const event of model.events) {
+            await p.goto(`${origin}/docs/events/${event.name}.html`);
+            await p.locator('.cf-fields[data-scope="data"]').waitFor();
+            const { outside, scroll } = await factsOutside(p);
+            expect(outside, `${event.name} at ${width}px`).toEqual([]);
+            expect(scroll[0], `${event.name}: horizontal scroll at ${width}px`).toBe(scroll[1]);
+            const schema = JSON.parse(
+              await readFile(join(schemasDir, `events/${event.name}.json`), 'utf8'),
+            );
+            const data = schema.properties.data as { required?: string[]; properties: object };
+            for (const key of Object.keys(data.properties)) {
+              const field = p.locator(`.cf-fields[data-scope="data"] [id="data.${key}"]`);
+              expect(await field.getAttribute('data-required'), `${event.name} data.${key}`).toBe(
+                data.required?.includes(key) ? 'yes' : 'no',
+              );
+            }
+          }
+          await p.screenshot({ path: join(results, `event-page-${width}.png`), fullPage: true });
+          for (const path of [
+            'events/',
+            'reference/definitions.html',
+            'reference/control-events.html',
+            'changelog.html',
+            'webhooks.html',
+          ]) {
+            await p.goto(`${origin}/docs/${path}`);
+            await p.locator('h1').first().waitFor();
+            const { outside, scroll } = await factsOutside(p);
+            expect(outside, `${path} at ${width}px`).toEqual([]);
+            expect(scroll[0], `${path}: horizontal scroll at ${width}px`).toBe(scroll[1]);
+          }
+          await p.screenshot({ path: join(results, `catalog-${width}.png`) });
+        } finally {
+          await p.close();
+        }
+      }, 180_000);
     }
-    const envelope = new Map((await tableRows('envelope')).map((r) => [r.field, r.required]));
-    for (const key of Object.keys(schema.properties)) {
-      expect(envelope.get(key), `${name}: ${key}`).toBe(
-        schema.required.includes(key) ? 'yes' : 'no',
+
+    it('reports a fact that does not fit, so the check has teeth', async () => {
+      const p = await browser.newPage({ viewport: { width: 390, height: 900 } });
+      try {
+        await p.goto(`${origin}/docs/events/incident.created.html`);
+        await p.locator('.cf-fields').first().waitFor();
+        await p.addStyleTag({
+          content: '.cf-field-desc { white-space: nowrap !important; }',
+        });
+        const { outside } = await factsOutside(p);
+        expect(outside.length).toBeGreaterThan(0);
+      } finally {
+        await p.close();
+      }
+    });
+
+    it('shows the enum values of definitions, the outline at desktop width and whole sidebar names', async () => {
+      await page.goto(`${origin}/docs/reference/definitions.html`);
+      const severity = page.locator('[id="def.Severity"] .cf-tag[data-kind="enum"]');
+      expect(await severity.textContent()).toBe('one of critical high medium low');
+      await page.goto(`${origin}/docs/events/investigation.known_solution_found.html`);
+      await page.locator('.VPDocAsideOutline .outline-link', { hasText: 'Fields' }).waitFor();
+      const link = page.locator(
+        '.VPSidebar a[href="/docs/events/investigation.known_solution_found.html"] .text',
       );
-    }
-  }
-
-  it('finds an event through the search box and shows its field table as in the schema', async () => {
-    await page.goto(`${origin}/docs/`);
-    await page.locator('.VPNavBarSearch button').click();
-    await page.locator('#localsearch-input').fill('known_solution_found');
-    const result = page.locator('.VPLocalSearchBox .result', { hasText: 'known_solution_found' });
-    await result.first().waitFor();
-    await page.screenshot({ path: join(results, 'search.png') });
-    await result.first().click();
-    await page.waitForURL(/\/docs\/events\/investigation\.known_solution_found\.html/);
-    await page.locator('.cf-fields[data-scope="data"] table').waitFor();
-    await page.screenshot({ path: join(results, 'event-page.png'), fullPage: true });
-    await page
-      .locator('.cf-fields[data-scope="data"]')
-      .screenshot({ path: join(results, 'field-table.png') });
-    expect(await page.locator('h1').first().textContent()).toContain(
-      'investigation.known_solution_found',
-    );
-    await expectTableMatchesSchema('investigation.known_solution_found');
+      const box = await link.evaluate((el) => [el.scrollWidth, el.clientWidth]);
+      expect(box[0]).toBeLessThanOrEqual(box[1]!);
+    });
   });
 
-  it('shows, on every event page, every schema property with the right required flag', async () => {
-    const names = (await readdir(join(schemasDir, 'events')))
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => f.replace(/\.json$/, ''));
-    expect(names.length).toBeGreaterThanOrEqual(20);
-    // Navigate through the sidebar (client-side routing, as a reader would): fast and realistic.
-    await page.goto(`${origin}/docs/events/`);
-    for (const name of names) {
-      await page.locator(`.VPSidebar a[href="/docs/events/${name}.html"]`).click();
-      await page.locator('h1', { hasText: name }).waitFor();
-      await expectTableMatchesSchema(name);
+  describe('search', () => {
+    async function firstResult(query: string): Promise<string> {
+      await page.goto(`${origin}/docs/`);
+      await page.locator('.VPNavBarSearch button').click();
+      await page.locator('#localsearch-input').fill(query);
+      const first = page.locator('.VPLocalSearchBox .result').first();
+      await first.waitFor();
+      await page.waitForFunction(
+        (q) =>
+          document
+            .querySelector('.VPLocalSearchBox .result')
+            ?.textContent?.toLowerCase()
+            .includes(q.toLowerCase().split('.').pop() ?? ''),
+        query,
+      );
+      return (await first.getAttribute('href')) ?? '';
     }
+
+    it('lands a field name on its field', async () => {
+      expect(await firstResult('approvedBy')).toBe(
+        '/docs/events/remediation.approved.html#data.approvedBy',
+      );
+      await page.locator('.VPLocalSearchBox .result').first().click();
+      await page.waitForURL(/#data\.approvedBy$/);
+      const field = page.locator('[id="data.approvedBy"]');
+      await field.waitFor();
+      expect(await field.isVisible()).toBe(true);
+      const box = await field.boundingBox();
+      expect(box!.y).toBeGreaterThanOrEqual(0);
+      expect(box!.y).toBeLessThan(900);
+      await page.screenshot({ path: join(results, 'search-field.png') });
+    });
+
+    it('lands an event name on its page first', async () => {
+      expect(await firstResult('known_solution_found')).toBe(
+        '/docs/events/investigation.known_solution_found.html',
+      );
+      expect(await firstResult('remediation.approved')).toBe(
+        '/docs/events/remediation.approved.html',
+      );
+    });
   });
 
-  it('groups the catalog by domain and links the API documents from the nav', async () => {
-    await page.goto(`${origin}/docs/events/`);
-    const headings = await page.locator('.vp-doc h2').allTextContents();
-    expect(headings.map((h) => h.replace(/\u200b|#/g, '').trim())).toEqual([
-      'Tenant',
-      'User',
-      'Ingestion',
-      'Investigation',
-      'Remediation',
-      'Integration',
-      'Code intelligence',
-      'Incident lifecycle',
-    ]);
-    await page.screenshot({ path: join(results, 'catalog.png'), fullPage: true });
-    for (const [doc, key] of [
-      ['asyncapi.json', 'asyncapi'],
-      ['openapi.json', 'openapi'],
-    ] as const) {
-      const href = await page.locator(`a[href="/docs/${doc}"]`).first().getAttribute('href', {
-        timeout: 5000,
+  describe('an event page', () => {
+    it('has code tabs, a schema download with $id, and a watch-live link', async () => {
+      await page.goto(`${origin}/docs/events/remediation.approved.html`);
+      const tabs = await page.locator('.vp-code-group .tabs label').allTextContents();
+      expect(tabs).toEqual([
+        'curl',
+        'Browser (EventSource)',
+        'TypeScript',
+        'TypeScript (catch up)',
+        'Python',
+      ]);
+      const download = page.locator('[data-testid="download-schema"]');
+      const schemaRes = await fetch(
+        `${origin}${await download.getAttribute('href').then((h) => new URL(h!, page.url()).pathname)}`,
+      );
+      const schema = await schemaRes.json();
+      expect(schema.$id).toBe('https://schemas.causeflow.dev/events/remediation.approved.json');
+      expect(JSON.stringify(schema)).not.toContain('defs.json');
+      expect(await page.locator('[data-testid="schema-id"]').textContent()).toBe(schema.$id);
+      const watch = await page.locator('[data-testid="watch-live"]').getAttribute('href');
+      expect(new URL(watch!, page.url()).pathname + new URL(watch!, page.url()).search).toBe(
+        '/docs/live.html?events=remediation.approved',
+      );
+    });
+
+    it('publishes its example with "send example" against a server in dev mode', async () => {
+      await page.goto(`${origin}/docs/events/user.created.html`);
+      await page.locator('[data-testid="send-example"]').click();
+      const status = page.locator('[data-testid="send-status"]', { hasText: 'published' });
+      await status.waitFor({ timeout: 15_000 });
+      expect(await status.textContent()).toContain('"accepted":1');
+    });
+  });
+
+  describe('the browser EventSource snippet', () => {
+    it('receives its event, and after a server restart gets a fresh ticket and resumes', async () => {
+      const event = model.events.find((e) => e.name === 'incident.created')!;
+      const token = await server.token({ tenantId: 'ten_demo' });
+      const code = eventSourceSnippet(event)
+        .replace(BASE_URL_PLACEHOLDER, origin)
+        .replace(BROWSER_TOKEN_PLACEHOLDER, token);
+      const p = await browser.newPage();
+      const logs: string[] = [];
+      const tickets: string[] = [];
+      const streams: string[] = [];
+      p.on('console', (m) => logs.push(m.text()));
+      p.on('request', (r) => {
+        if (r.url().includes('/v1/notifications/tickets')) tickets.push(r.url());
+        if (r.url().includes('/v1/notifications/stream')) streams.push(r.url());
       });
-      const res = await fetch(`${origin}${href}`);
-      expect(res.status).toBe(200);
-      expect(Object.keys(await res.json())).toContain(key);
-    }
+      try {
+        await p.goto(`${origin}/docs/`);
+        await p.addScriptTag({ content: code });
+        await expect.poll(() => streams.length, { timeout: 10_000 }).toBe(1);
+        const example = event.examples[0] as { data: { incidentId: string; title: string } };
+        // The open stream is registered before its first byte; wait for the server to have it.
+        await expect
+          .poll(() => server.app.stats().connections, { timeout: 10_000 })
+          .toBeGreaterThan(0);
+        await publish(example);
+        await expect
+          .poll(() => logs.filter((l) => l.startsWith('incident.created')).length, {
+            timeout: 10_000,
+          })
+          .toBe(1);
+        expect(logs[0]).toBe(`incident.created ${example.data.incidentId} ${example.data.title}`);
+
+        // Restart the server on the same port and log: the snippet must get a new ticket and
+        // resume after its cursor, receiving the event published while it was away.
+        const port = server.port;
+        await server.close();
+        const missed = await log.append([{ ...example, tenantId: 'ten_demo' }]);
+        server = await startTestServer({
+          log,
+          port,
+          jwtSecret: SECRET,
+          heartbeatMs: 1000,
+          config: { docsDir: dist, devMode: true },
+        });
+        await expect
+          .poll(() => logs.filter((l) => l.startsWith('incident.created')).length, {
+            timeout: 20_000,
+          })
+          .toBe(2);
+        expect(tickets.length).toBeGreaterThanOrEqual(2);
+        const resumed = new URL(streams.at(-1)!);
+        expect(resumed.searchParams.get('lastEventId')).not.toBeNull();
+        expect(missed[0]!.cursor).not.toBe(resumed.searchParams.get('lastEventId'));
+      } finally {
+        await p.close();
+      }
+    }, 60_000);
   });
 
   describe('the live page', () => {
-    let server: TestServer;
-
-    beforeAll(async () => {
-      server = await startTestServer({ corsOrigins: [origin], heartbeatMs: 1000 });
-    });
-    afterAll(async () => {
-      await server?.close();
-    });
-
-    async function publish(event: object): Promise<void> {
-      const publisher = await server.token({ tenantId: 'ten_demo', scope: 'events:publish' });
-      const res = await fetch(`${server.url}/v1/events`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${publisher}`, 'content-type': 'application/json' },
-        body: JSON.stringify(event),
-      });
-      expect(res.status).toBe(202);
-    }
-
-    it('shows an event published through the ingest endpoint, and filters by name', async () => {
-      const token = await server.token({ tenantId: 'ten_demo' });
-      const query = new URLSearchParams({ token, server: server.url });
-      await page.goto(`${origin}/docs/live.html?${query}`);
+    it('connects with the dev token by itself, streams only ?events=, and shows each cursor', async () => {
+      await page.goto(`${origin}/docs/live.html?events=remediation.approved`);
       await page.locator('[data-testid="state"]', { hasText: 'open' }).waitFor({ timeout: 15_000 });
-      expect(page.url()).not.toContain('token=');
-
+      await expect
+        .poll(() => server.app.stats().connections, { timeout: 10_000 })
+        .toBeGreaterThan(0);
       await publish({
         event: 'incident.created',
         timestamp: '2024-04-01T14:30:00Z',
-        tenantId: 'ten_demo',
-        data: {
-          incidentId: 'inc_BROWSER_TEST',
-          title: 'Checkout service returning 503 for EU customers',
-          severity: 'critical',
-          status: 'open',
-          source: 'automated',
-        },
+        data: (
+          model.events.find((e) => e.name === 'incident.created')!.examples[0] as { data: object }
+        ).data,
       });
-      const created = page.locator('[data-testid="live-event"][data-event="incident.created"]');
-      await created.waitFor({ timeout: 10_000 });
-      await created.locator('summary').click();
-      expect(await created.locator('pre').textContent()).toContain('inc_BROWSER_TEST');
-      await page.screenshot({ path: join(results, 'live.png'), fullPage: true });
-
-      await page.locator('[data-testid="filter"]').selectOption('remediation.*');
-      await created.waitFor({ state: 'detached' });
-      expect(await page.locator('[data-testid="count"]').textContent()).toBe('0 of 1');
-      await publish({
+      const cursor = await publish({
         event: 'remediation.approved',
         timestamp: '2024-04-01T14:36:00Z',
-        tenantId: 'ten_demo',
         data: {
           remediationId: 'rem_01HX9VTPQR3KF8MZWBYD5N6JCE',
           approvedBy: 'user_01HX9VTPQR3KF8MZWBYD5N6JCE',
           incidentId: 'inc_BROWSER_TEST',
         },
       });
-      await page
-        .locator('[data-testid="live-event"][data-event="remediation.approved"]')
-        .waitFor({ timeout: 10_000 });
-      expect(await page.locator('[data-testid="count"]').textContent()).toBe('1 of 2');
-      await page.screenshot({ path: join(results, 'live-filtered.png'), fullPage: true });
+      const approved = page.locator(
+        '[data-testid="live-event"][data-event="remediation.approved"]',
+      );
+      await approved.first().waitFor({ timeout: 10_000 });
+      expect(await approved.first().locator('[data-testid="cursor"]').textContent()).toBe(cursor);
+      expect(
+        await page.locator('[data-testid="live-event"][data-event="incident.created"]').count(),
+      ).toBe(0);
+      await page.screenshot({ path: join(results, 'live.png'), fullPage: true });
       await page.locator('[data-testid="disconnect"]').click();
       await page.locator('[data-testid="state"]', { hasText: 'disconnected' }).waitFor();
+    });
+
+    it('stops on a refused token with a clear message instead of retrying', async () => {
+      const requests: string[] = [];
+      const listener = (r: { url(): string }) => {
+        if (r.url().includes('/v1/notifications/stream')) requests.push(r.url());
+      };
+      page.on('request', listener);
+      try {
+        await page.goto(`${origin}/docs/live.html?token=not.a.jwt`);
+        await page
+          .locator('[data-testid="state"]', { hasText: 'stopped' })
+          .waitFor({ timeout: 15_000 });
+        expect(await page.locator('[data-testid="error"]').textContent()).toContain(
+          'refused the token (401)',
+        );
+        // The stream was closed, not left retrying: Connect again, Disconnect disabled.
+        expect(await page.locator('[data-testid="connect"]').textContent()).toBe('Connect');
+        expect(await page.locator('[data-testid="disconnect"]').isDisabled()).toBe(true);
+        expect(requests.length).toBeGreaterThan(0);
+      } finally {
+        page.off('request', listener);
+      }
+    });
+  });
+
+  describe('served by the stream server', () => {
+    it('answers a missing page with the HTML 404 page and extensionless event URLs with the page', async () => {
+      const missing = await page.goto(`${origin}/docs/events/nope`);
+      expect(missing?.status()).toBe(404);
+      expect(await page.locator('.NotFound, .not-found, h1').first().textContent()).toMatch(
+        /404|not found/i,
+      );
+      const clean = await page.goto(`${origin}/docs/events/incident.created`);
+      expect(clean?.status()).toBe(200);
+      await page.locator('h1', { hasText: 'incident.created' }).waitFor();
+    });
+
+    it('has a favicon, linked from every page', async () => {
+      await page.goto(`${origin}/docs/`);
+      const href = await page.locator('link[rel="icon"]').getAttribute('href');
+      expect(href).toBe('/docs/favicon.svg');
+      const res = await fetch(`${origin}${href}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+    });
+
+    it('groups the catalog by domain and serves both API documents and their readable pages', async () => {
+      await page.goto(`${origin}/docs/events/`);
+      const headings = await page.locator('.vp-doc h2').allTextContents();
+      expect(headings.map((h) => h.replace(/\u200b|#/g, '').trim())).toEqual([
+        ...model.domains.map((d) => d.title),
+        'Incident lifecycle',
+      ]);
+      for (const [doc, key] of [
+        ['asyncapi.json', 'asyncapi'],
+        ['openapi.json', 'openapi'],
+      ] as const) {
+        const res = await fetch(`${origin}/docs/${doc}`);
+        expect(res.status).toBe(200);
+        expect(Object.keys(await res.json())).toContain(key);
+      }
+      await page.goto(`${origin}/docs/reference/openapi.html`);
+      await page.locator('h2', { hasText: 'GET /v1/events' }).waitFor();
+      await page.goto(`${origin}/docs/reference/asyncapi.html`);
+      await page.locator('a', { hasText: 'incident.created' }).first().waitFor();
+      expect((await readdir(join(dist, 'schemas'))).length).toBe(model.events.length);
     });
   });
 });

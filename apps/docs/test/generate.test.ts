@@ -46,9 +46,13 @@ describe('writeSite', () => {
     await writeSite({ schemasDir: schemas, outDir });
 
     const page = await readFile(join(outDir, 'events/incident.created.md'), 'utf8');
-    expect(page).toContain(
-      '| `data.owningTeam` | `string` | no | Team that owns the affected service. |  |  |  | length 1–120 |',
+    expect(page).toMatch(
+      /<div class="cf-field" id="data\.owningTeam" data-path="data\.owningTeam" data-required="no"[^>]*><div class="cf-field-head"><a class="cf-field-name" href="#data\.owningTeam"><code>owningTeam<\/code><\/a> <span class="cf-field-type">string<\/span> <span class="cf-badge cf-optional">optional<\/span><\/div><p class="cf-field-desc">Team that owns the affected service\.<\/p><ul class="cf-tags"><li class="cf-tag" data-kind="constraint">length 1–120<\/li><\/ul><\/div>/,
     );
+    const bundled = JSON.parse(
+      await readFile(join(outDir, 'public/schemas/incident.created.json'), 'utf8'),
+    );
+    expect(bundled.properties.data.properties.owningTeam).toMatchObject({ maxLength: 120 });
     expect(page).toContain('"owningTeam": "payments-sre"');
     expect(page).toMatch(/^data: \{.*"owningTeam":"payments-sre".*\}$/m);
 

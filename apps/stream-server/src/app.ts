@@ -55,7 +55,7 @@ export interface StreamServerApp {
   listen(options?: { port?: number; host?: string }): Promise<RunningServer>;
   /** Refuses new streams (503), turns `/readyz` to 503 and closes open streams so clients reconnect elsewhere. */
   drain(): Promise<void>;
-  /** Drains, then stops the log subscription, the heartbeat and the ticket sweeper. Idempotent. */
+  /** Drains, then stops the log subscription, the heartbeat, the ticket store and the webhook sender. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -66,15 +66,29 @@ function createKoa(services: Services): Koa {
   app.use(errorHandler({ logger }));
   app.use(requestLog({ logger, now }));
   app.use(cors({ origins: config.corsOrigins }));
-  app.use(docs({ dir: config.docsDir }));
+  app.use(
+    docs({
+      dir: config.docsDir,
+      // Dev mode only: short-lived ten_demo tokens for the docs' live page and "send example".
+      ...(config.devMode && config.auth.kind === 'secret'
+        ? {
+            devTokens: {
+              secret: config.auth.secret,
+              issuer: config.issuer,
+              audience: config.audience,
+            },
+          }
+        : {}),
+    }),
+  );
   for (const middleware of prefixRoutes(services)) app.use(middleware);
   app.use(router(buildRoutes(services)));
   return app;
 }
 
 /**
- * Builds the stream server: `GET /v1/notifications/stream`, `POST /v1/events`,
- * `POST /v1/notifications/tickets`, `/healthz`, `/readyz`, `/metrics`, `/docs/`.
+ * Builds the stream server: `GET /v1/notifications/stream`, `POST /v1/events`, `GET /v1/events`,
+ * `POST /v1/notifications/tickets`, `/v1/webhooks…`, `/healthz`, `/readyz`, `/metrics`, `/docs/`.
  * @example
  * const server = createApp({ config: loadConfig(), log: createMemoryEventLog({ retention: 10_000 }), logger: pino() });
  * const running = await server.listen();

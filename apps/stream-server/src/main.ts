@@ -3,6 +3,8 @@
  * The stream-server process: load config, create the event log, build the app, listen, print the
  * dev banner (dev mode), run the simulator (when on), drain on SIGTERM/SIGINT.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { EventLog } from '@causeflow/bus';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
@@ -93,6 +95,9 @@ async function devBanner(
     `  curl -X POST -H "Authorization: Bearer ${manager}" -H "Content-Type: application/json" --data '{"url":"http://127.0.0.1:3000/webhooks"}' ${url}/v1/webhooks`,
     '',
     `Tail it: pnpm --filter @causeflow/client tail (causeflow-tail reads the tenant token from ${DEV_TOKEN_FILE})`,
+    config.docsDir !== undefined && existsSync(join(config.docsDir, 'index.html'))
+      ? `Docs: ${url}/docs/ (catalog, code for every event, live page; "send example" publishes with a dev token)`
+      : 'Docs: not built; pnpm start builds them, or pnpm --filter @causeflow/docs build (about a minute)',
     config.simulate
       ? 'Simulator: publishing incident lifecycles for ten_demo every 1–3 s.'
       : 'Simulator: off.',

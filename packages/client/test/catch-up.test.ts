@@ -350,3 +350,36 @@ describe('issue #13, done when: 50 published, 20 read over REST, the rest from t
     expect(s.pages[0]?.get('after')).toBe(page.next);
   });
 });
+
+describe('openStream({ catchUp: true }) on an empty log', () => {
+  it('misses nothing published between the empty REST page and the stream connecting (origin cursor)', async () => {
+    const s = await server();
+    const seen: (string | undefined)[] = [];
+    // The race, made certain: the event is published after the REST page was read (empty), just
+    // before the stream's request goes out.
+    const racing: typeof fetch = async (input, init) => {
+      if (String(input).includes('/notifications/stream') && seen.length === 0) {
+        seen.push(new Headers(init?.headers).get('last-event-id') ?? undefined);
+        await s.stream.publish([numbered(0)]);
+      }
+      return s.fetch(input, init);
+    };
+    const stream = track(
+      openStream({
+        url: s.url,
+        token: () => s.stream.token(),
+        catchUp: true,
+        fetch: racing,
+        backoff: fast,
+      }),
+    );
+    const received: number[] = [];
+    const done = arrival(stream, received, 1);
+    await waitFor(() => stream.state === 'open', 5000, 'open');
+    await s.stream.publish([numbered(1)]);
+    await done;
+    expect(received).toEqual([0, 1]);
+    expect(seen[0]).toEqual(expect.any(String));
+    expect(s.pages).toHaveLength(1);
+  });
+});

@@ -3,28 +3,13 @@
  * The stream-server process: load config, create the event log, build the app, listen, print the
  * dev banner (dev mode), run the simulator (when on), drain on SIGTERM/SIGINT.
  */
-import type { EventLog } from '@causeflow/bus';
-import pino, { type Logger } from 'pino';
+import pino from 'pino';
 import { createApp } from './app.js';
 import { type Config, loadConfig } from './config.js';
 import { DEV_TOKEN_FILE, removeDevToken, writeDevToken } from './devToken.js';
+import { corruptCounter, createEventLog } from './eventLog.js';
 import { type Simulator, startSimulator } from './simulator.js';
 import { signToken } from './tokens.js';
-
-async function createLog(config: Config, logger: Logger): Promise<EventLog> {
-  // Loaded on demand so a problem in one implementation never blocks the other.
-  const bus = await import('@causeflow/bus');
-  const busLogger = logger.child({ component: 'bus' });
-  if (config.bus === 'redis') {
-    return bus.createRedisEventLog({
-      url: config.redisUrl,
-      ...(config.redisClusterNodes && { cluster: { nodes: [...config.redisClusterNodes] } }),
-      retention: config.retention,
-      logger: busLogger,
-    });
-  }
-  return bus.createMemoryEventLog({ retention: config.retention, logger: busLogger });
-}
 
 async function devBanner(
   config: Config,
@@ -100,8 +85,12 @@ async function main(): Promise<void> {
     level: config.logLevel,
     redact: ['req.headers.authorization', '*.authorization', '*.token'],
   });
-  const log = await createLog(config, logger);
+  // The log exists before the app (and its metrics): its corrupt-data reports are counted once
+  // the app is built (nothing is read before that).
+  const corrupt = corruptCounter();
+  const log = await createEventLog({ config, logger, onCorrupt: corrupt.onCorrupt });
   const server = createApp({ config, log, logger });
+  corrupt.attach(server.metrics);
   const running = await server.listen();
   logger.info(
     { url: running.url, bus: config.bus, devMode: config.devMode },

@@ -6,9 +6,10 @@ import { connect } from './benchmarks/connect.js';
 import { fanout } from './benchmarks/fanout.js';
 import { rest } from './benchmarks/rest.js';
 import { validators } from './benchmarks/validators.js';
+import { webhooks } from './benchmarks/webhooks.js';
 import type { Benchmark } from './harness/types.js';
 
-/** The benchmarks by name: fanout, bus, connect, rest, validators, codegen, client. */
+/** The benchmarks by name: fanout, bus, connect, rest, validators, codegen, client, webhooks. */
 export const BENCHMARKS: readonly Benchmark[] = [
   fanout,
   bus,
@@ -17,4 +18,5 @@ export const BENCHMARKS: readonly Benchmark[] = [
   validators,
   codegen,
   client,
+  webhooks,
 ];

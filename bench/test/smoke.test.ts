@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../src/harness/results.js';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
-const NAMES = ['fanout', 'bus', 'connect', 'rest', 'validators', 'codegen', 'client'];
+const NAMES = ['fanout', 'bus', 'connect', 'rest', 'validators', 'codegen', 'client', 'webhooks'];
 
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {

@@ -351,6 +351,9 @@ export function fuzzCase(options: { maxBodyBytes: number }): fc.Arbitrary<FuzzCa
 }
 
 /** What the server must answer. */
+/** The server's default `MAX_BATCH_EVENTS`: a longer batch is a 413 before any validation. */
+const MAX_BATCH_EVENTS = 1000;
+
 export interface Expectation {
   readonly status: 202 | 400 | 403 | 413 | 415;
   /** Events to be accepted (202). */
@@ -373,6 +376,7 @@ export function expectation(c: FuzzCase, maxBodyBytes: number): Expectation {
   }
   const events = Array.isArray(body) ? body : [body];
   if (events.length === 0) return { status: 400, accepted: 0 };
+  if (events.length > MAX_BATCH_EVENTS) return { status: 413, accepted: 0 };
   if (c.token === 'tenant') {
     const foreign = events.some((e) => {
       const tenantId = (e as { tenantId?: unknown } | null)?.tenantId;

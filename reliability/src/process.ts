@@ -83,6 +83,8 @@ export async function startServerProcess(options: {
   env: Record<string, string>;
   port?: number;
   nodeArgs?: string[];
+  /** Receives everything the process writes to stdout and stderr (e.g. to search all logs). */
+  onOutput?: (chunk: Buffer) => void;
 }): Promise<ServerProcess> {
   const port = options.port ?? (await freePort());
   const out = tail(20_000);
@@ -105,6 +107,10 @@ export async function startServerProcess(options: {
   );
   child.stdout?.on('data', out.push);
   child.stderr?.on('data', out.push);
+  if (options.onOutput !== undefined) {
+    child.stdout?.on('data', options.onOutput);
+    child.stderr?.on('data', options.onOutput);
+  }
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );

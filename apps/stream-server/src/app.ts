@@ -4,6 +4,7 @@
  * stream-aware request handler (`streamHandler.ts`), listening and shutdown (`server.ts`).
  */
 import type { EventLog } from '@causeflow/bus';
+import type { Webhooks } from '@causeflow/webhooks';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -14,11 +15,12 @@ import { errorHandler } from './middleware/errors.js';
 import { requestLog } from './middleware/requestLog.js';
 import { router } from './middleware/router.js';
 import { docs } from './routes/docs.js';
-import { buildRoutes } from './routes/index.js';
+import { buildRoutes, prefixRoutes } from './routes/index.js';
 import { listen, type RunningServer } from './server.js';
 import { createServices, type Services } from './services.js';
 import { requestHandler } from './streamHandler.js';
 import type { TicketStore } from './tickets.js';
+import type { WebhookTestHooks } from './webhooks.js';
 
 export type { RunningServer } from './server.js';
 
@@ -31,6 +33,8 @@ export interface AppDeps {
   readonly registry?: Registry;
   /** Clock in ms since the epoch (token expiry, ping timestamps, tickets). */
   readonly now?: () => number;
+  /** Webhook test hooks: a fake DNS resolver, a Redis key prefix. */
+  readonly webhooks?: WebhookTestHooks;
   /**
    * The ticket store; by default Redis with `BUS=redis`, memory otherwise. A store passed here
    * belongs to the caller (the app never closes it).
@@ -42,6 +46,8 @@ export interface AppDeps {
 export interface StreamServerApp {
   readonly app: Koa;
   readonly metrics: ServerMetrics;
+  /** The webhook sender (endpoints, dispatch, deliveries). */
+  readonly webhooks: Webhooks;
   /** Open streams and their queued bytes. */
   stats(): HubStats;
   isDraining(): boolean;
@@ -61,6 +67,7 @@ function createKoa(services: Services): Koa {
   app.use(requestLog({ logger, now }));
   app.use(cors({ origins: config.corsOrigins }));
   app.use(docs({ dir: config.docsDir }));
+  for (const middleware of prefixRoutes(services)) app.use(middleware);
   app.use(router(buildRoutes(services)));
   return app;
 }
@@ -85,6 +92,7 @@ export function createApp(deps: AppDeps): StreamServerApp {
     now: deps.now ?? Date.now,
     isDraining: () => draining,
     tickets: deps.tickets,
+    webhooks: deps.webhooks,
   });
   const { hub } = services;
   const app = createKoa(services);
@@ -100,6 +108,7 @@ export function createApp(deps: AppDeps): StreamServerApp {
   return {
     app,
     metrics: services.metrics,
+    webhooks: services.webhooks,
     stats: () => hub.stats(),
     isDraining: () => draining,
     listen: (options = {}) =>
@@ -111,6 +120,7 @@ export function createApp(deps: AppDeps): StreamServerApp {
         drain,
         drainTimeoutMs: config.drainTimeoutMs,
         backlog: config.listenBacklog,
+        timeouts: config,
       }),
     drain,
     async close() {
@@ -119,6 +129,9 @@ export function createApp(deps: AppDeps): StreamServerApp {
       await drain();
       hub.stop();
       if (deps.tickets === undefined) await services.tickets.close();
+      // In-flight webhook attempts finish; queued ones stay queued on Redis for other instances.
+      await services.webhooksStarted;
+      await services.webhooks.close();
     },
   };
 }

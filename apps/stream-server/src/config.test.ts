@@ -187,6 +187,47 @@ describe('DOCS_DIR', () => {
   });
 });
 
+describe('request limits and timeouts', () => {
+  it('defaults to 1000 events per batch, 30 s per request, 10 s for headers, 5 s keep-alive', () => {
+    expect(loadConfig({})).toMatchObject({
+      maxBatchEvents: 1000,
+      requestTimeoutMs: 30_000,
+      headersTimeoutMs: 10_000,
+      keepAliveTimeoutMs: 5000,
+    });
+  });
+
+  it('parses MAX_BATCH_EVENTS and the three timeouts', () => {
+    expect(
+      loadConfig({
+        MAX_BATCH_EVENTS: '50',
+        REQUEST_TIMEOUT_MS: '60000',
+        HEADERS_TIMEOUT_MS: '20000',
+        KEEP_ALIVE_TIMEOUT_MS: '65000',
+      }),
+    ).toMatchObject({
+      maxBatchEvents: 50,
+      requestTimeoutMs: 60_000,
+      headersTimeoutMs: 20_000,
+      keepAliveTimeoutMs: 65_000,
+    });
+  });
+
+  it('lowers the default headers timeout to a shorter request timeout', () => {
+    expect(loadConfig({ REQUEST_TIMEOUT_MS: '2000' }).headersTimeoutMs).toBe(2000);
+  });
+
+  it.each([
+    [{ MAX_BATCH_EVENTS: '0' }, 'MAX_BATCH_EVENTS'],
+    [{ REQUEST_TIMEOUT_MS: '0' }, 'REQUEST_TIMEOUT_MS'],
+    [{ HEADERS_TIMEOUT_MS: '40000' }, 'HEADERS_TIMEOUT_MS'],
+    [{ KEEP_ALIVE_TIMEOUT_MS: 'forever' }, 'KEEP_ALIVE_TIMEOUT_MS'],
+  ])('refuses %o with an error naming %s', (env, name) => {
+    const error = failure(env as Record<string, string>);
+    expect(error.message).toContain(name);
+  });
+});
+
 describe('REDIS_CLUSTER_NODES', () => {
   it('parses a comma-separated list of host:port seed nodes', () => {
     const config = loadConfig({

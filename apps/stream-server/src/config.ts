@@ -5,6 +5,8 @@
 import { createPublicKey, randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+// webhooks (issue #12)
+import { loadWebhookConfig, WEBHOOK_DEFAULTS, type WebhookConfig } from '@causeflow/webhooks';
 import { StreamServerError } from './errors.js';
 
 /** JWT algorithms the server can be configured to accept (one family at a time). */
@@ -64,6 +66,19 @@ export interface Config {
   readonly replayPageSize: number;
   /** The built docs site served at `/docs/`; `undefined` serves nothing (404 under /docs). */
   readonly docsDir: string | undefined;
+  /** Webhook sender settings (`WEBHOOK_*`); dev mode allows http and private destinations. */
+  readonly webhooks: WebhookConfig;
+  /** Most events one `POST /v1/events` batch may hold; beyond: 413 `batch_too_large`. */
+  readonly maxBatchEvents: number;
+  /**
+   * Time a client has to send a whole request (headers and body); beyond: 408. Node's
+   * `requestTimeout`: it ends once the request is read, so it never cuts a stream's response.
+   */
+  readonly requestTimeoutMs: number;
+  /** Time a client has to send its request headers; beyond: 408 (Node's `headersTimeout`). */
+  readonly headersTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open between requests (Node's `keepAliveTimeout`). */
+  readonly keepAliveTimeoutMs: number;
 }
 
 const MIB = 1024 * 1024;
@@ -103,6 +118,11 @@ export const CONFIG_DEFAULTS = {
   drainTimeoutMs: 10_000,
   replayPageSize: 500,
   docsDir: DEFAULT_DOCS_DIR,
+  webhooks: WEBHOOK_DEFAULTS,
+  maxBatchEvents: 1000,
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5000,
 } as const satisfies Omit<Config, 'auth'>;
 
 /**
@@ -363,6 +383,42 @@ export function loadConfig(env: Env = process.env): Config {
     }),
     replayPageSize: CONFIG_DEFAULTS.replayPageSize,
     docsDir: docsDir(env),
+    webhooks: loadWebhookConfig(env, { devMode }),
+    maxBatchEvents: integer(env, 'MAX_BATCH_EVENTS', CONFIG_DEFAULTS.maxBatchEvents, {
+      min: 1,
+      max: 100_000,
+    }),
+    ...timeouts(env),
+  };
+}
+
+/** `REQUEST_TIMEOUT_MS`, `HEADERS_TIMEOUT_MS` (at most the request timeout), `KEEP_ALIVE_TIMEOUT_MS`. */
+function timeouts(
+  env: Env,
+): Pick<Config, 'requestTimeoutMs' | 'headersTimeoutMs' | 'keepAliveTimeoutMs'> {
+  const range = { min: 100, max: 3_600_000 };
+  const requestTimeoutMs = integer(
+    env,
+    'REQUEST_TIMEOUT_MS',
+    CONFIG_DEFAULTS.requestTimeoutMs,
+    range,
+  );
+  const headersTimeoutMs = integer(
+    env,
+    'HEADERS_TIMEOUT_MS',
+    Math.min(CONFIG_DEFAULTS.headersTimeoutMs, requestTimeoutMs),
+    range,
+  );
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw invalid('HEADERS_TIMEOUT_MS', `must not exceed REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
+  }
+  return {
+    requestTimeoutMs,
+    headersTimeoutMs,
+    keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', CONFIG_DEFAULTS.keepAliveTimeoutMs, {
+      min: 100,
+      max: 600_000,
+    }),
   };
 }
 

@@ -146,7 +146,8 @@ export class StreamConnection {
     if (state === 'replaying') {
       this.#bufferedBytes += frame.length;
       this.#buffered.push({ stored, frame });
-      if (this.#bufferedBytes > this.#shared.maxBufferedBytes) this.close('slow_consumer');
+      // The same per-connection bound as the write queue: buffer, queue and socket together.
+      if (this.pendingBytes > this.#shared.maxBufferedBytes) this.close('slow_consumer');
       return false;
     }
     // joining

@@ -6,6 +6,8 @@ export class StreamServerError extends Error {
   readonly status: number;
   readonly code: string;
   readonly details: readonly unknown[] | undefined;
+  /** What `details` leaves out when it was capped (counts), sent as `error.omitted`. */
+  readonly omitted: Readonly<Record<string, number>> | undefined;
   readonly headers: Readonly<Record<string, string>>;
 
   /**
@@ -18,6 +20,7 @@ export class StreamServerError extends Error {
     message: string,
     options: {
       details?: readonly unknown[];
+      omitted?: Readonly<Record<string, number>>;
       headers?: Record<string, string>;
       cause?: unknown;
     } = {},
@@ -27,6 +30,7 @@ export class StreamServerError extends Error {
     this.status = status;
     this.code = code;
     this.details = options.details;
+    this.omitted = options.omitted;
     this.headers = options.headers ?? {};
   }
 }

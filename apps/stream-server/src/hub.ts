@@ -82,24 +82,65 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
     // No copy: a write can close (and unregister) only the connection being written to, and a
     // Set iterator skips entries deleted before it reaches them. Nothing registers synchronously.
     for (const connection of connections) {
-      const filter = connection.filter;
-      if (filter !== undefined && !filter(stored)) continue;
-      if (frame === undefined) {
-        try {
-          frame = eventFrame(stored);
-        } catch (error) {
-          logger.error({ err: error, cursor: stored.cursor }, 'event could not be framed; skipped');
-          return;
+      // Each delivery is isolated: a throw (a filter, a broken socket) closes that connection
+      // only, and the tenant's other connections still get the event.
+      try {
+        const filter = connection.filter;
+        if (filter !== undefined && !filter(stored)) continue;
+        if (frame === undefined) {
+          try {
+            frame = eventFrame(stored);
+          } catch (error) {
+            logger.error(
+              { err: error, cursor: stored.cursor },
+              'event could not be framed; skipped',
+            );
+            return;
+          }
         }
+        if (connection.deliverLive(stored, frame)) delivered += 1;
+      } catch (error) {
+        failed(connection, error);
       }
-      if (connection.deliverLive(stored, frame)) delivered += 1;
     }
     if (delivered > 0) metrics.eventsDelivered.inc(delivered);
   }
 
+  function remove(connection: StreamConnection): void {
+    const set = byTenant.get(connection.tenantId);
+    if (set === undefined || !set.delete(connection)) return;
+    if (set.size === 0) byTenant.delete(connection.tenantId);
+    total -= 1;
+    expiry.remove(connection, connection.expiresAtMs);
+    metrics.connections.dec();
+  }
+
+  /** Closes a connection whose delivery threw and makes sure it is unregistered. */
+  function failed(connection: StreamConnection, error: unknown): void {
+    logger.error(
+      { err: error, tenantId: connection.tenantId },
+      'delivery failed; closing the stream',
+    );
+    try {
+      connection.close('error');
+    } catch (closeError) {
+      logger.error({ err: closeError }, 'closing a failed stream threw');
+    }
+    remove(connection);
+  }
+
   function forEachConnection(fn: (connection: StreamConnection) => void): void {
     // Closing a connection removes only itself (and its tenant's emptied Set): safe while iterating.
-    for (const set of byTenant.values()) for (const connection of set) fn(connection);
+    // A throw for one connection (a ping write, a close) never skips the others.
+    for (const set of byTenant.values()) {
+      for (const connection of set) {
+        try {
+          fn(connection);
+        } catch (error) {
+          failed(connection, error);
+        }
+      }
+    }
   }
 
   const unsubscribe: Unsubscribe = options.log.subscribe(onEvent);
@@ -123,14 +164,7 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
       expiry.add(connection, connection.expiresAtMs);
       metrics.connections.inc();
     },
-    remove(connection) {
-      const set = byTenant.get(connection.tenantId);
-      if (set === undefined || !set.delete(connection)) return;
-      if (set.size === 0) byTenant.delete(connection.tenantId);
-      total -= 1;
-      expiry.remove(connection, connection.expiresAtMs);
-      metrics.connections.dec();
-    },
+    remove,
     count: (tenantId) => byTenant.get(tenantId)?.size ?? 0,
     closeAll(reason) {
       forEachConnection((connection) => connection.close(reason));

@@ -3,13 +3,16 @@
  * The stream-server process: load config, create the event log, build the app, listen, print the
  * dev banner (dev mode), run the simulator (when on), drain on SIGTERM/SIGINT.
  */
-import pino from 'pino';
 import { createApp } from './app.js';
 import { type Config, loadConfig } from './config.js';
 import { DEV_TOKEN_FILE, removeDevToken, writeDevToken } from './devToken.js';
 import { corruptCounter, createEventLog } from './eventLog.js';
+import { createServerLogger } from './logger.js';
 import { type Simulator, startSimulator } from './simulator.js';
 import { signToken } from './tokens.js';
+
+/** How long buffered log lines may take to reach stdout at exit. */
+const LOG_FLUSH_TIMEOUT_MS = 1000;
 
 async function devBanner(
   config: Config,
@@ -48,6 +51,13 @@ async function devBanner(
       source: 'manual',
     },
   });
+  // webhooks (issue #12): a token to manage endpoints, for the one-curl registration below.
+  const manager = await sign({
+    tenantId: 'ten_demo',
+    sub: 'user_demo',
+    scope: 'webhooks:manage',
+    expiresInSeconds: day,
+  });
   const text = [
     '',
     'CauseFlow stream server — DEV MODE (ephemeral HS256 key; tokens valid 24h, only for this process)',
@@ -63,6 +73,8 @@ async function devBanner(
     `  curl -H "Authorization: Bearer ${tenant}" "${url}/v1/events?limit=20"`,
     'Publish an event:',
     `  curl -X POST -H "Authorization: Bearer ${publisher}" -H "Content-Type: application/json" --data '${sample}' ${url}/v1/events`,
+    'Receive webhooks on a local URL (deliveries are signed; the answer shows the whsec_ secret):',
+    `  curl -X POST -H "Authorization: Bearer ${manager}" -H "Content-Type: application/json" --data '{"url":"http://127.0.0.1:3000/webhooks"}' ${url}/v1/webhooks`,
     '',
     `Tail it: pnpm --filter @causeflow/client tail (causeflow-tail reads the tenant token from ${DEV_TOKEN_FILE})`,
     config.simulate
@@ -81,10 +93,12 @@ async function main(): Promise<void> {
     process.stderr.write(`causeflow-stream-server: ${(error as Error).message}\n`);
     process.exit(1);
   }
-  const logger = pino({
-    level: config.logLevel,
-    redact: ['req.headers.authorization', '*.authorization', '*.token'],
-  });
+  const { logger, flush } = createServerLogger({ level: config.logLevel });
+  // stdout may be a pipe whose reader is gone (the parent died): never crash on writing to it.
+  process.stdout.on('error', () => {});
+  /** Exits in bounded time whatever the state of stdout (see `logger.ts`). */
+  const exit = (code: number): Promise<never> =>
+    flush(LOG_FLUSH_TIMEOUT_MS).then(() => process.exit(code));
   // The log exists before the app (and its metrics): its corrupt-data reports are counted once
   // the app is built (nothing is read before that).
   const corrupt = corruptCounter();
@@ -92,13 +106,44 @@ async function main(): Promise<void> {
   const server = createApp({ config, log, logger });
   corrupt.attach(server.metrics);
   const running = await server.listen();
-  logger.info(
-    { url: running.url, bus: config.bus, devMode: config.devMode },
-    'stream server listening',
-  );
-  // Dev mode: the tenant token goes where `causeflow tail` looks for it (removed on shutdown).
+  // Signal handlers first: a SIGTERM right after start-up must drain, not kill the process.
   let devToken: string | undefined;
-  if (config.devMode) {
+  let simulator: Simulator | undefined;
+  const removeToken = async (): Promise<void> => {
+    if (devToken === undefined) return;
+    try {
+      await removeDevToken(devToken);
+    } catch (error) {
+      logger.warn({ err: error, path: DEV_TOKEN_FILE }, 'could not remove the dev token file');
+    }
+  };
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining streams');
+    const force = setTimeout(() => {
+      logger.warn('drain timed out; exiting');
+      void exit(1);
+    }, config.drainTimeoutMs + 2000);
+    force.unref();
+    simulator?.stop();
+    running
+      .close()
+      .then(() => server.close())
+      .then(() => log.close())
+      .then(
+        () => removeToken().then(() => exit(0)),
+        (error: unknown) => {
+          logger.error({ err: error }, 'error during shutdown');
+          return removeToken().then(() => exit(1));
+        },
+      );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  // Dev mode: the tenant token goes where `causeflow tail` looks for it (removed on shutdown).
+  if (config.devMode && !stopping) {
     const banner = await devBanner(config, running.url);
     if (banner !== undefined) {
       process.stdout.write(banner.text);
@@ -111,43 +156,13 @@ async function main(): Promise<void> {
       }
     }
   }
-  const removeToken = async (): Promise<void> => {
-    if (devToken === undefined) return;
-    try {
-      await removeDevToken(devToken);
-    } catch (error) {
-      logger.warn({ err: error, path: DEV_TOKEN_FILE }, 'could not remove the dev token file');
-    }
-  };
-  let simulator: Simulator | undefined;
-  if (config.simulate)
+  if (config.simulate && !stopping)
     simulator = startSimulator({ log, logger: logger.child({ component: 'simulator' }) });
 
-  let stopping = false;
-  const shutdown = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down: draining streams');
-    const force = setTimeout(() => {
-      logger.warn('drain timed out; exiting');
-      process.exit(1);
-    }, config.drainTimeoutMs + 2000);
-    force.unref();
-    simulator?.stop();
-    running
-      .close()
-      .then(() => server.close())
-      .then(() => log.close())
-      .then(
-        () => removeToken().then(() => process.exit(0)),
-        (error: unknown) => {
-          logger.error({ err: error }, 'error during shutdown');
-          return removeToken().then(() => process.exit(1));
-        },
-      );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  logger.info(
+    { url: running.url, bus: config.bus, devMode: config.devMode },
+    'stream server listening',
+  );
 }
 
 main().catch((error: unknown) => {

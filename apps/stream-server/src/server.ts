@@ -1,12 +1,14 @@
 /**
- * The HTTP server around the app: listening (with a configurable backlog), JSON answers to
- * requests Node cannot parse, and shutdown. Shutdown uses Node's own connection bookkeeping
- * (`server.close`, `closeAllConnections`) plus one counter of requests in flight, instead of
- * tracking sockets.
+ * The HTTP server around the app: listening (with a configurable backlog), request/headers/
+ * keep-alive timeouts, JSON answers to requests Node refuses or cannot parse (`rawResponses.ts`),
+ * and shutdown. Shutdown uses Node's own connection bookkeeping (`server.close`,
+ * `closeAllConnections`) plus one counter of requests in flight, instead of tracking sockets.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import { clientErrorResponse, refuseBadHost, refuseExpectation } from './rawResponses.js';
 
 /** A listening server made by `listen`. */
 export interface RunningServer {
@@ -33,25 +35,23 @@ export interface ListenOptions {
   readonly drainTimeoutMs: number;
   /** Pending-connection queue length (Node's default is 511; a reconnect storm needs more). */
   readonly backlog: number;
+  readonly timeouts: ServerTimeouts;
+}
+
+/** Node's request, headers and keep-alive timeouts (see `Config`). */
+export interface ServerTimeouts {
+  readonly requestTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
 }
 
 /**
- * The raw response to a request Node could not parse (no Koa context exists yet): 431 with
- * `headers_too_large` when the headers exceed Node's limit, else 400 `bad_request`; JSON either way.
+ * How often Node checks connections with an unfinished request against the request and headers
+ * timeouts (its default, 30 s, would let a 10 s headers timeout fire 40 s late). Only connections
+ * with a request in progress are checked, never open streams.
  */
-function clientErrorResponse(code: string | undefined): string {
-  const [status, error] =
-    code === 'HPE_HEADER_OVERFLOW'
-      ? [
-          '431 Request Header Fields Too Large',
-          { code: 'headers_too_large', message: 'request headers exceed the server limit' },
-        ]
-      : ['400 Bad Request', { code: 'bad_request', message: 'malformed HTTP request' }];
-  const body = JSON.stringify({ error });
-  return (
-    `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
-  );
+function checkingIntervalMs(timeouts: ServerTimeouts): number {
+  return Math.max(10, Math.min(1000, Math.floor(timeouts.headersTimeoutMs / 4)));
 }
 
 /** Requests in flight, counted so shutdown can cut the remaining (idle or unused) sockets at once. */
@@ -61,7 +61,20 @@ interface Lifecycle {
 }
 
 function createHttpServer(options: ListenOptions, lifecycle: Lifecycle): Server {
-  const server = createServer(options.handler);
+  const { timeouts, handler } = options;
+  const server = createServer(
+    {
+      requestTimeout: timeouts.requestTimeoutMs,
+      headersTimeout: timeouts.headersTimeoutMs,
+      keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+      connectionsCheckingInterval: checkingIntervalMs(timeouts),
+      // Checked by `refuseBadHost`, which answers with JSON and also refuses repeated Hosts.
+      requireHostHeader: false,
+    },
+    (req, res) => {
+      if (!refuseBadHost(req, res)) handler(req, res);
+    },
+  );
   server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
     lifecycle.inFlight += 1;
     if (lifecycle.closing) res.shouldKeepAlive = false;
@@ -70,10 +83,15 @@ function createHttpServer(options: ListenOptions, lifecycle: Lifecycle): Server 
       if (lifecycle.closing && lifecycle.inFlight === 0) server.closeAllConnections();
     });
   });
-  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-    options.logger.debug({ err: error }, 'client error');
-    if (socket.writable) socket.end(clientErrorResponse(error.code));
-    else socket.destroy();
+  server.on('checkExpectation', refuseExpectation);
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    // Never the error object: Node attaches the raw request bytes to it (`rawPacket`), which
+    // may carry an Authorization header or a ?ticket=.
+    options.logger.debug({ code: error.code }, 'client error');
+    const response = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (socket.writable && response?.headersSent !== true) {
+      socket.end(clientErrorResponse(error.code));
+    } else socket.destroy();
   });
   return server;
 }
@@ -105,7 +123,7 @@ async function shutdown(
 /**
  * Creates a server for `handler` and listens on `port`/`host`.
  * @example
- * const running = await listen({ handler, port: 8080, host: '127.0.0.1', logger, drain, drainTimeoutMs: 10_000 });
+ * const running = await listen({ handler, port: 8080, host: '127.0.0.1', logger, drain, drainTimeoutMs: 10_000, timeouts });
  * await running.close();
  */
 export async function listen(options: ListenOptions): Promise<RunningServer> {

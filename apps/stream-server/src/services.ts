@@ -4,6 +4,7 @@
  * closed here by a gauge callback bound after the hub exists.
  */
 import type { EventLog } from '@causeflow/bus';
+import type { Webhooks } from '@causeflow/webhooks';
 import { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -13,6 +14,7 @@ import { createStreamHub, type StreamHub } from './hub.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { createMemoryTicketStore, type TicketStore } from './tickets.js';
 import { createRedisTicketStore } from './ticketsRedis.js';
+import { createWebhookService, type WebhookTestHooks } from './webhooks.js';
 
 /** What route handlers share: built once by `createServices`. */
 export interface Services {
@@ -23,6 +25,10 @@ export interface Services {
   readonly hub: StreamHub;
   readonly tickets: TicketStore;
   readonly verifier: TokenVerifier;
+  /** The webhook sender (endpoints, dispatch, deliveries). */
+  readonly webhooks: Webhooks;
+  /** Settles once the webhook sender has started (its failure is logged). */
+  readonly webhooksStarted: Promise<void>;
   readonly now: () => number;
   /** True once `drain()` was called: new streams are refused. */
   readonly isDraining: () => boolean;
@@ -39,6 +45,8 @@ export interface ServiceDeps {
   readonly isDraining: () => boolean;
   /** A ticket store to use instead of the configured one (the caller closes it). */
   readonly tickets?: TicketStore | undefined;
+  /** Webhook test hooks (fake DNS resolver, Redis key prefix). */
+  readonly webhooks?: WebhookTestHooks | undefined;
 }
 
 /** The configured ticket store: Redis with `BUS=redis` (shared by every instance), else memory. */
@@ -60,7 +68,7 @@ function configuredTicketStore(config: Config, logger: Logger, now: () => number
 }
 
 /**
- * Builds the metrics, the stream hub, the ticket store and the token verifier.
+ * Builds the metrics, the stream hub, the ticket store, the token verifier and the webhook sender.
  * @example
  * const services = createServices({ config, log, logger, now: Date.now, isDraining: () => false });
  */
@@ -73,6 +81,14 @@ export function createServices(deps: ServiceDeps): Services {
     pendingBytes: () => hub?.stats().pendingBytes ?? 0,
   });
   hub = createStreamHub({ log, metrics, logger, heartbeatMs: config.heartbeatMs, now });
+  const { webhooks, started } = createWebhookService({
+    config,
+    log,
+    logger,
+    registry: metrics.registry,
+    now,
+    hooks: deps.webhooks,
+  });
   return {
     config,
     log,
@@ -85,6 +101,8 @@ export function createServices(deps: ServiceDeps): Services {
       issuer: config.issuer,
       audience: config.audience,
     }),
+    webhooks,
+    webhooksStarted: started,
     now,
     isDraining: deps.isDraining,
   };

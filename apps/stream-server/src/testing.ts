@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { createMemoryEventLog, type EventLog, type StoredEvent } from '@causeflow/bus';
 import pino from 'pino';
-import { createApp, type StreamServerApp } from './app.js';
+import { type AppDeps, createApp, type StreamServerApp } from './app.js';
 import { READ_SCOPE } from './auth.js';
 import { type Config, createConfig } from './config.js';
 import type { TicketStore } from './tickets.js';
@@ -26,6 +26,8 @@ export interface TestServerOptions {
   audience?: string;
   maxConnectionsPerTenant?: number;
   corsOrigins?: string[];
+  /** Webhook test hooks (fake DNS resolver, Redis key prefix), passed to `createApp` (issue #12). */
+  webhooks?: AppDeps['webhooks'];
   /** Any other config field (e.g. `maxBufferedBytes`, `maxBodyBytes`, `ticketTtlMs`). */
   config?: Partial<Config>;
   /** A ticket store to share (e.g. a Redis one between two servers); the caller closes it. */
@@ -91,6 +93,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     log,
     logger: pino({ level: 'silent' }),
     ...(options.tickets === undefined ? {} : { tickets: options.tickets }),
+    ...(options.webhooks === undefined ? {} : { webhooks: options.webhooks }),
   });
   let running: Awaited<ReturnType<StreamServerApp['listen']>>;
   try {

@@ -29,20 +29,23 @@ async function delivered(s: TestServer): Promise<number> {
 
 /**
  * A log whose live delivery lags behind its reads (as a Redis subscription does): every append is
- * readable at once but reaches subscribers only `lagMs` later.
+ * readable at once, but reaches subscribers only when the test calls `release()`.
  */
-function laggingLog(log: EventLog, lagMs: number): EventLog {
+function laggingLog(log: EventLog): { log: EventLog; release: () => void } {
+  const held: [StoredEvent, (stored: StoredEvent) => void][] = [];
   return {
-    ...log,
-    append: (events) => log.append(events),
-    readAfter: (tenantId, cursor, limit) => log.readAfter(tenantId, cursor, limit),
-    compareCursors: (a, b) => log.compareCursors(a, b),
-    isReady: () => log.isReady(),
-    close: () => log.close(),
-    subscribe: (listener) =>
-      log.subscribe((stored: StoredEvent) => {
-        setTimeout(() => listener(stored), lagMs);
-      }),
+    log: {
+      append: (events) => log.append(events),
+      readAfter: (tenantId, cursor, limit) => log.readAfter(tenantId, cursor, limit),
+      originCursor: (tenantId) => log.originCursor(tenantId),
+      compareCursors: (a, b) => log.compareCursors(a, b),
+      isReady: () => log.isReady(),
+      close: () => log.close(),
+      subscribe: (listener) => log.subscribe((stored) => held.push([stored, listener])),
+    },
+    release() {
+      for (const [stored, listener] of held.splice(0)) listener(stored);
+    },
   };
 }
 
@@ -83,10 +86,11 @@ describe('live fan-out', () => {
   it('joins replay and live without duplicates when live delivery lags behind reads', async () => {
     const memory = createMemoryEventLog({ retention: 1000 });
     cleanups.push(() => memory.close());
-    const s = await server({ log: laggingLog(memory, 60) });
+    const lagging = laggingLog(memory);
+    const s = await server({ log: lagging.log });
     const tenant = 'ten_lag';
     const first = await s.publish([incidentCreated(tenant, 1), incidentCreated(tenant, 2)]);
-    await new Promise((r) => setTimeout(r, 80)); // the lagging copies of these are gone by now
+    lagging.release(); // the live copies of these reach the hub before any stream opens
     // Published right before the stream opens: replay reads them; their live copies come later.
     const racing = await s.publish([incidentCreated(tenant, 3), incidentCreated(tenant, 4)]);
     const st = await stream(`${s.url}${STREAM}`, {
@@ -94,11 +98,12 @@ describe('live fan-out', () => {
       headers: { 'Last-Event-ID': first[0]!.cursor },
     });
     await until(() => s.app.stats().replaying === 0, 2000, 'the replay to finish');
-    await new Promise((r) => setTimeout(r, 120)); // the lagging live copies arrive
+    lagging.release(); // the lagging live copies of the replayed events arrive now
     const later = await s.publish([incidentCreated(tenant, 5)]);
+    lagging.release();
     const expected = [first[1]!, ...racing, ...later].map((e) => e.cursor);
-    await st.waitFor(expected.length, (m) => m.event === 'incident.created');
-    await new Promise((r) => setTimeout(r, 100));
+    // `later` is the sentinel: a duplicate of a racing event would have been written before it.
+    await st.waitFor(1, (m) => m.id === later[0]!.cursor);
     expect(st.events().map((m) => m.id)).toEqual(expected);
   });
 });

@@ -5,11 +5,13 @@
  * CI=true, skipped with a notice otherwise.
  */
 import { randomBytes } from 'node:crypto';
-import { createRedisEventLog, type EventLog } from '@causeflow/bus';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { createRedisEventLog, type EventLog, type StoredEvent } from '@causeflow/bus';
 import type { EventSourceMessage } from 'eventsource-parser';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../src/testing.js';
-import { incidentCreated, openStream, type RawStream } from './helpers.js';
+import { incidentCreated, openStream, type RawStream, until } from './helpers.js';
 import {
   deleteKeys,
   REDIS_HINT as HINT,
@@ -89,6 +91,34 @@ describe.skipIf(!reachable)('two server instances sharing Redis', () => {
   const eventIds = (messages: readonly EventSourceMessage[]) =>
     messages.map((m) => (JSON.parse(m.data) as { id: string }).id);
 
+  /** A Redis log whose live copies are held back until `release()`: a lagging subscription. */
+  function laggingRedisLog(): { log: EventLog; held: () => number; release: () => void } {
+    const log = createRedisEventLog({ url: REDIS_URL, keyPrefix });
+    const held: [StoredEvent, (stored: StoredEvent) => void][] = [];
+    let open = false;
+    const lagging: EventLog = {
+      append: (events) => log.append(events),
+      readAfter: (tenantId, cursor, limit) => log.readAfter(tenantId, cursor, limit),
+      originCursor: (tenantId) => log.originCursor(tenantId),
+      compareCursors: (a, b) => log.compareCursors(a, b),
+      isReady: () => log.isReady(),
+      close: () => log.close(),
+      subscribe: (listener) =>
+        log.subscribe((stored) => {
+          if (open) listener(stored);
+          else held.push([stored, listener]);
+        }),
+    };
+    return {
+      log: lagging,
+      held: () => held.length,
+      release() {
+        open = true;
+        for (const [stored, listener] of held.splice(0)) listener(stored);
+      },
+    };
+  }
+
   it('delivers an event published through one instance to a stream on the other', async () => {
     const onB = await stream(b);
     const ids = await ingest(a, [incidentCreated(TENANT, 1), incidentCreated(TENANT, 2)]);
@@ -120,13 +150,41 @@ describe.skipIf(!reachable)('two server instances sharing Redis', () => {
     const onB = await reconnecting;
     const expected = published.slice(4);
     const got = await onB.waitFor(expected.length, (m) => m.event === 'incident.created');
-    await new Promise((r) => setTimeout(r, 100)); // give a duplicate the chance to show up
-    expect(eventIds(onB.events())).toEqual(expected);
+    // A duplicate would arrive before a sentinel published after everything else.
+    const [sentinel] = await ingest(a, [incidentCreated(TENANT, 99)]);
+    await onB.waitFor(1, (m) => eventIds([m])[0] === sentinel);
+    expect(eventIds(onB.events())).toEqual([...expected, sentinel]);
     expect(onB.messages.some((m) => m.event === 'stream.reset')).toBe(false);
     // Cursors are the same on every instance: they increase across the move.
     const cursors = [...seenOnA, ...got].map((m) => m.id);
     for (let i = 1; i < cursors.length; i++) {
       expect(logs[1]!.compareCursors(cursors[i - 1]!, cursors[i]!)).toBeLessThan(0);
+    }
+  });
+
+  it('does not send a client resuming from the newest cursor its last event again when the live copy lags', async () => {
+    const lagging = laggingRedisLog();
+    const c = await startTestServer({ log: lagging.log, jwtSecret });
+    try {
+      const onA = await stream(a);
+      const [last] = await ingest(a, [incidentCreated(TENANT, 40)]);
+      const [seen] = await onA.waitFor(1, (m) => eventIds([m])[0] === last);
+      onA.close();
+      // Instance C has the event in Redis (replay) but its live copy has not arrived yet.
+      await until(() => lagging.held() === 1, 5000, 'the live copy to reach C (held)');
+      const onC = await stream(c, seen!.id);
+      await until(
+        () => c.app.stats().connections === 1 && c.app.stats().replaying === 0,
+        5000,
+        'the replay on C to end',
+      );
+      lagging.release(); // the late live copy of the event the client already has
+      const [sentinel] = await ingest(a, [incidentCreated(TENANT, 41)]);
+      await onC.waitFor(1, (m) => eventIds([m])[0] === sentinel);
+      expect(eventIds(onC.events())).toEqual([sentinel]);
+    } finally {
+      await c.close();
+      await lagging.log.close();
     }
   });
 });

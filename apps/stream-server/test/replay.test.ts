@@ -8,7 +8,14 @@ import type { StreamResetData } from '@causeflow/events';
 import { EventSource } from 'eventsource';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../src/testing.js';
-import { incidentCreated, openStream, type RawStream, until, userCreated } from './helpers.js';
+import {
+  bigEvent,
+  incidentCreated,
+  openStream,
+  type RawStream,
+  until,
+  userCreated,
+} from './helpers.js';
 
 const STREAM = '/v1/notifications/stream';
 const cleanups: (() => unknown)[] = [];
@@ -101,10 +108,11 @@ describe('replay after Last-Event-ID', () => {
     await until(() => s!.app.stats().replaying === 0, 10_000, 'the replay to finish');
     producing = false;
     await producer;
-    await publishDuring(5); // plainly live
+    await publishDuring(5); // plainly live; the last one is the sentinel
     const expected = [...before.slice(40), ...during].map((e) => e.cursor);
-    await st.waitFor(expected.length, (m) => m.event === 'incident.created', 10_000);
-    await new Promise((r) => setTimeout(r, 50)); // room for any duplicate to show up
+    const sentinel = expected.at(-1);
+    // Events arrive in append order: a duplicate of anything would arrive before the sentinel.
+    await st.waitFor(1, (m) => m.id === sentinel, 10_000);
     const received = st.events().map((m) => m.id);
     expect(new Set(received).size).toBe(received.length);
     expect(received).toEqual(expected);
@@ -125,6 +133,51 @@ describe('replay after Last-Event-ID', () => {
     );
     await st.waitFor(2, (m) => m.event === 'incident.created');
     expect(st.events().map((m) => m.id)).toEqual([stored[3]!.cursor, stored[4]!.cursor]);
+  });
+
+  it('closes a stream as a slow consumer once the live events buffered during its replay exceed MAX_BUFFERED_BYTES', async () => {
+    const limit = 128 * 1024;
+    const t = 'ten_replay_buffer';
+    let s: TestServer | undefined;
+    let peak = 0;
+    let flooded!: (openStreams: number) => void;
+    const afterFlood = new Promise<number>((resolve) => {
+      flooded = resolve;
+    });
+    const log = instrumented(createMemoryEventLog({ retention: 1000 }), {
+      // Mid-replay (the stream is registered for live events): 40 events of ~54 KB, 2.1 MB.
+      before: async (call) => {
+        if (call !== 1) return;
+        for (let i = 0; i < 40; i++) {
+          await s!.publish([bigEvent(t, 50_000)]);
+          peak = Math.max(peak, s!.app.stats().maxPendingBytes);
+        }
+        flooded(s!.app.stats().connections);
+      },
+    });
+    cleanups.push(() => log.close());
+    s = await server({ log, config: { maxBufferedBytes: limit } });
+    const [first] = await s.publish([userCreated(t)]);
+    const controller = new AbortController();
+    // The stream is cut (destroyed) while the response may still be arriving: read to the end.
+    const received = fetch(`${s.url}${STREAM}`, {
+      headers: {
+        Authorization: `Bearer ${await s.token({ tenantId: t })}`,
+        'Last-Event-ID': first!.cursor,
+      },
+      signal: controller.signal,
+    })
+      .then((res) => res.text())
+      .catch(() => '');
+    const openStreams = await afterFlood;
+    controller.abort();
+    expect(openStreams).toBe(0);
+    expect(await received).not.toContain('event: investigation.completed');
+    expect(peak).toBeLessThanOrEqual(limit);
+    const disconnects = await s.app.metrics.registry.getSingleMetricAsString(
+      'causeflow_stream_disconnects_total',
+    );
+    expect(disconnects).toContain('causeflow_stream_disconnects_total{reason="slow_consumer"} 1');
   });
 
   it('applies the stream filters to replayed events too', async () => {

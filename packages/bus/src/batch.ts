@@ -7,8 +7,15 @@ import type { BatchIssue, StoredEvent } from './types.js';
 export type PreparedEvent = StoredEvent['event'];
 
 /**
+ * The most issues a `BatchValidationError` lists. Validation stops at the event that reaches it,
+ * so a huge batch of invalid events costs neither a huge error nor its validation.
+ */
+export const MAX_BATCH_ISSUES = 100;
+
+/**
  * Validates every envelope of a batch and returns copies with an `id` (kept when given, assigned
- * when absent). Throws `BatchValidationError` listing every issue of every event when any is invalid.
+ * when absent). Throws `BatchValidationError` when any is invalid, listing the first
+ * `MAX_BATCH_ISSUES` issues (validation stops there; the error counts what it left out).
  * @example const events = prepareBatch(body); // all valid, or nothing
  */
 export function prepareBatch(events: readonly unknown[]): PreparedEvent[] {
@@ -19,11 +26,20 @@ export function prepareBatch(events: readonly unknown[]): PreparedEvent[] {
   }
   const prepared: PreparedEvent[] = new Array(events.length);
   let issues: BatchIssue[] | undefined;
+  let omitted = 0;
   for (let index = 0; index < events.length; index++) {
     const result = validateEvent(events[index]);
     if (!result.ok) {
       issues ??= [];
-      for (const issue of result.errors) issues.push({ index, ...issue });
+      const room = MAX_BATCH_ISSUES - issues.length;
+      for (const issue of result.errors.slice(0, room)) issues.push({ index, ...issue });
+      omitted += Math.max(0, result.errors.length - room);
+      if (issues.length >= MAX_BATCH_ISSUES) {
+        throw new BatchValidationError(issues, {
+          issues: omitted,
+          uncheckedEvents: events.length - index - 1,
+        });
+      }
       continue;
     }
     if (issues) continue;

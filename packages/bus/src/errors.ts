@@ -8,11 +8,30 @@ export class BusError extends Error {
   }
 }
 
-/** A batch had invalid events; nothing of it was appended. */
+/**
+ * A batch had invalid events; nothing of it was appended. `issues` lists at most
+ * `MAX_BATCH_ISSUES`; once that many were found validation stopped, and `omitted` counts what is
+ * not listed (further issues of the events checked, and the events never checked).
+ */
 export class BatchValidationError extends BusError {
-  constructor(readonly issues: readonly BatchIssue[]) {
+  /** What `issues` leaves out; zeros when every issue is listed. */
+  readonly omitted: BatchIssuesOmitted;
+
+  constructor(
+    readonly issues: readonly BatchIssue[],
+    omitted: BatchIssuesOmitted = { issues: 0, uncheckedEvents: 0 },
+  ) {
     super(`${issues.length} validation issue(s); nothing appended`);
+    this.omitted = omitted;
   }
+}
+
+/** What a `BatchValidationError` does not list once its issue cap was reached. */
+export interface BatchIssuesOmitted {
+  /** Further issues of the events that were validated. */
+  readonly issues: number;
+  /** Events after the one that reached the cap, not validated at all. */
+  readonly uncheckedEvents: number;
 }
 
 /** The backing store cannot be reached; nothing was appended. Callers answer 503. */

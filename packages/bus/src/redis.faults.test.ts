@@ -74,8 +74,10 @@ describe.skipIf(!available)('Redis event log under faults (own redis-server)', (
     const log = open(redis.url, logger);
     await vi.waitFor(() => expect(logger.lines).toContain('redis connection lost; retrying'), WAIT);
     expect(await log.isReady()).toBe(false);
+    // Fast = without waiting for Redis: both settle while it is still down (it starts only below).
     await expect(log.append(sampleEvents('ten_a', 1))).rejects.toBeInstanceOf(BusUnavailableError);
     await expect(log.readAfter('ten_a', null, 10)).rejects.toBeInstanceOf(BusUnavailableError);
+    expect(await log.isReady()).toBe(false);
 
     await redis.start();
     await vi.waitFor(async () => expect(await log.isReady()).toBe(true), WAIT);
@@ -97,8 +99,10 @@ describe.skipIf(!available)('Redis event log under faults (own redis-server)', (
     await redis.stop('SIGKILL');
     await vi.waitFor(async () => expect(await producer.isReady()).toBe(false), WAIT);
     expect(await consumer.isReady()).toBe(false);
+    // Fast = without waiting for Redis: it settles while Redis is still down (restarted below).
     const error = await producer.append(sampleEvents('ten_a', 1)).catch((e) => e);
     expect(error).toBeInstanceOf(BusUnavailableError);
+    expect(await producer.isReady()).toBe(false);
 
     await redis.start();
     await vi.waitFor(async () => expect(await producer.isReady()).toBe(true), WAIT);

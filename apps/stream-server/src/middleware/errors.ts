@@ -8,6 +8,8 @@ export interface ErrorBody {
     readonly code: string;
     readonly message: string;
     readonly details?: readonly unknown[];
+    /** Counts of what `details` leaves out when it was capped. */
+    readonly omitted?: Readonly<Record<string, number>>;
   };
 }
 
@@ -45,6 +47,7 @@ export function errorHandler(options: { logger: Logger }): Middleware {
           code: error.code,
           message: error.message,
           ...(error.details === undefined ? {} : { details: error.details }),
+          ...(error.omitted === undefined ? {} : { omitted: error.omitted }),
         },
       };
       ctx.body = body;

@@ -1,0 +1,142 @@
+/**
+ * `startReceiver`: a real webhook receiver on a loopback port for tests, benchmarks and the
+ * reliability suite. Each request is answered by a `respond` function (status, headers, delay,
+ * or hang), recorded with its raw body and headers, and waiters resolve on arrival (no polling).
+ */
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/** One request the receiver got. */
+export interface ReceivedRequest {
+  readonly at: number;
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** How to answer a request: a status (default 200), headers, a delay, or never (`hang`). */
+export interface ReceiverAnswer {
+  readonly status?: number;
+  readonly headers?: Record<string, string>;
+  readonly delayMs?: number;
+  readonly hang?: boolean;
+}
+
+/** A running receiver. */
+export interface Receiver {
+  readonly url: string;
+  readonly port: number;
+  readonly requests: ReceivedRequest[];
+  /** Resolves once `count` requests matching `predicate` arrived (rejects after `timeoutMs`). */
+  waitFor(
+    count: number,
+    predicate?: (r: ReceivedRequest) => boolean,
+    timeoutMs?: number,
+  ): Promise<ReceivedRequest[]>;
+  /** Stops listening (the port stays known: `listen()` again on the same port). */
+  stop(): Promise<void>;
+  listen(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a receiver on 127.0.0.1 (`port` 0: ephemeral).
+ * @example
+ * let n = 0;
+ * const receiver = await startReceiver({ respond: () => ({ status: ++n < 3 ? 500 : 200 }) });
+ * await receiver.waitFor(3);
+ */
+export async function startReceiver(
+  options: {
+    respond?: (request: ReceivedRequest, index: number) => ReceiverAnswer;
+    port?: number;
+  } = {},
+): Promise<Receiver> {
+  const requests: ReceivedRequest[] = [];
+  const waiters = new Set<() => void>();
+  const sockets = new Set<Socket>();
+  let port = options.port ?? 0;
+  let server: Server | undefined;
+  function make(): Server {
+    const s = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const request: ReceivedRequest = {
+          at: Date.now(),
+          method: req.method ?? '',
+          path: req.url ?? '',
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        };
+        const index = requests.length;
+        requests.push(request);
+        for (const w of waiters) w();
+        const answer = options.respond?.(request, index) ?? {};
+        if (answer.hang) return;
+        const send = () => {
+          res.writeHead(answer.status ?? 200, answer.headers ?? {});
+          res.end('ok');
+        };
+        if (answer.delayMs) setTimeout(send, answer.delayMs).unref();
+        else send();
+      });
+    });
+    s.on('connection', (socket: Socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
+    return s;
+  }
+  async function listen(): Promise<void> {
+    server = make();
+    const s = server;
+    await new Promise<void>((resolve, reject) => {
+      s.once('error', reject);
+      s.listen(port, '127.0.0.1', () => resolve());
+    });
+    port = (s.address() as AddressInfo).port;
+  }
+  async function stop(): Promise<void> {
+    const s = server;
+    server = undefined;
+    if (s === undefined) return;
+    const closed = new Promise<void>((resolve) => s.close(() => resolve()));
+    for (const socket of sockets) socket.destroy();
+    await closed;
+  }
+  await listen();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    waitFor(count, predicate = () => true, timeoutMs = 10_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const matching = requests.filter(predicate);
+          if (matching.length < count) return;
+          done();
+          resolve(matching);
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(
+            new Error(
+              `receiver: timed out with ${requests.filter(predicate).length}/${count} requests`,
+            ),
+          );
+        }, timeoutMs);
+        const done = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    stop,
+    listen,
+    close: stop,
+  };
+}

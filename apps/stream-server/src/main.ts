@@ -5,32 +5,16 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EventLog } from '@causeflow/bus';
-import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import { type Config, loadConfig } from './config.js';
 import { DEV_TOKEN_FILE, removeDevToken, writeDevToken } from './devToken.js';
+import { corruptCounter, createEventLog } from './eventLog.js';
 import { createServerLogger } from './logger.js';
 import { type Simulator, startSimulator } from './simulator.js';
 import { signToken } from './tokens.js';
 
 /** How long buffered log lines may take to reach stdout at exit. */
 const LOG_FLUSH_TIMEOUT_MS = 1000;
-
-async function createLog(config: Config, logger: Logger): Promise<EventLog> {
-  // Loaded on demand so a problem in one implementation never blocks the other.
-  const bus = await import('@causeflow/bus');
-  const busLogger = logger.child({ component: 'bus' });
-  if (config.bus === 'redis') {
-    return bus.createRedisEventLog({
-      url: config.redisUrl,
-      ...(config.redisClusterNodes && { cluster: { nodes: [...config.redisClusterNodes] } }),
-      retention: config.retention,
-      logger: busLogger,
-    });
-  }
-  return bus.createMemoryEventLog({ retention: config.retention, logger: busLogger });
-}
 
 async function devBanner(
   config: Config,
@@ -120,8 +104,12 @@ async function main(): Promise<void> {
   /** Exits in bounded time whatever the state of stdout (see `logger.ts`). */
   const exit = (code: number): Promise<never> =>
     flush(LOG_FLUSH_TIMEOUT_MS).then(() => process.exit(code));
-  const log = await createLog(config, logger);
+  // The log exists before the app (and its metrics): its corrupt-data reports are counted once
+  // the app is built (nothing is read before that).
+  const corrupt = corruptCounter();
+  const log = await createEventLog({ config, logger, onCorrupt: corrupt.onCorrupt });
   const server = createApp({ config, log, logger });
+  corrupt.attach(server.metrics);
   const running = await server.listen();
   // Signal handlers first: a SIGTERM right after start-up must drain, not kill the process.
   let devToken: string | undefined;

@@ -21,6 +21,8 @@ export interface ServerMetrics {
   readonly eventsReplayed: Counter;
   readonly disconnects: Counter<'reason'>;
   readonly streamResets: Counter<'reason'>;
+  /** Unreadable Redis entries / notifications the bus skipped (`onCorrupt`), by source. */
+  readonly busCorrupt: Counter<'source'>;
 }
 
 /**
@@ -80,5 +82,18 @@ export function createMetrics(options: {
       labelNames: ['reason'],
       registers,
     }),
+    busCorrupt: busCorruptCounter(registers),
   };
+}
+
+/** `causeflow_bus_corrupt_total{source}`, both sources shown from the start (at 0). */
+function busCorruptCounter(registers: Registry[]): Counter<'source'> {
+  const counter = new Counter({
+    name: 'causeflow_bus_corrupt_total',
+    help: 'Unreadable Redis stream entries or notifications skipped by the event log, by source',
+    labelNames: ['source'],
+    registers,
+  });
+  for (const source of ['entry', 'notification']) counter.inc({ source }, 0);
+  return counter;
 }

@@ -37,6 +37,7 @@ function laggingLog(log: EventLog): { log: EventLog; release: () => void } {
     log: {
       append: (events) => log.append(events),
       readAfter: (tenantId, cursor, limit) => log.readAfter(tenantId, cursor, limit),
+      originCursor: (tenantId) => log.originCursor(tenantId),
       compareCursors: (a, b) => log.compareCursors(a, b),
       isReady: () => log.isReady(),
       close: () => log.close(),

@@ -16,7 +16,7 @@ import {
   type ScenarioFilter,
   streamThenRest,
 } from './handover.support.js';
-import { incidentCreated, userCreated } from './helpers.js';
+import { incidentCreated, openStream, userCreated } from './helpers.js';
 import { deleteKeys, REDIS_HINT, REDIS_REQUIRED, REDIS_URL, redisUp } from './redis.support.js';
 import { page, READ_SCOPE } from './rest.support.js';
 
@@ -115,6 +115,26 @@ describe.skipIf(!reachable)('REST catch-up on two instances sharing Redis', () =
       expect(p.events.map((e) => e.cursor)).toEqual(stored.slice(4, 7).map((e) => e.cursor));
       expect(p).toMatchObject({ next: stored[6]!.cursor, hasMore: true, reset: true });
     }
+  });
+
+  it("answers an empty tenant's origin cursor on A, which pages on B and resumes B's stream from the first event", async () => {
+    const tenant = 'ten_rest_redis_origin';
+    const token = await a.token({ tenantId: tenant, scope: READ_SCOPE });
+    const empty = await page(a.url, token);
+    expect(empty).toMatchObject({ events: [], hasMore: false, reset: false });
+    expect(empty.next).toMatch(/\.0-0$/);
+    const live = await openStream(`${b.url}/v1/notifications/stream`, {
+      token,
+      headers: { 'Last-Event-ID': empty.next },
+    });
+    cleanups.push(() => live.close());
+    const stored = await a.publish([userCreated(tenant), incidentCreated(tenant, 1)]);
+    await live.waitFor(1, (m) => m.id === stored[1]!.cursor);
+    expect(live.events().map((m) => m.id)).toEqual(stored.map((s) => s.cursor));
+    expect(live.messages.some((m) => m.event === 'stream.reset')).toBe(false);
+    const onB = await page(b.url, token, { after: empty.next });
+    expect(onB.events.map((e) => e.cursor)).toEqual(stored.map((s) => s.cursor));
+    expect(onB.reset).toBe(false);
   });
 
   it('never shows another tenant’s events, even for that tenant’s cursors', async () => {

@@ -63,7 +63,7 @@ export function keepPublishing(setup: HandoverSetup): { count(): number; stop():
 }
 
 /** The sentinel: an `incident.created` (so every filter of the scenarios lets it through). */
-function sentinel(tenant: string): { event: CauseFlowEvent; is: (e: unknown) => boolean } {
+export function sentinel(tenant: string): { event: CauseFlowEvent; is: (e: unknown) => boolean } {
   const incidentId = `inc_SENTINEL_${Math.random().toString(36).slice(2, 10)}`;
   return {
     event: incidentCreated(tenant, 0, incidentId),
@@ -72,7 +72,11 @@ function sentinel(tenant: string): { event: CauseFlowEvent; is: (e: unknown) => 
 }
 
 /** Every event of the tenant after `after`, in log order (the oracle). */
-async function logAfter(log: EventLog, tenant: string, after: string): Promise<StoredEvent[]> {
+export async function logAfter(
+  log: EventLog,
+  tenant: string,
+  after: string,
+): Promise<StoredEvent[]> {
   const all: StoredEvent[] = [];
   let cursor = after;
   for (;;) {
@@ -89,7 +93,7 @@ function streamUrl(setup: HandoverSetup, filter: ScenarioFilter): string {
   return `${setup.streamUrl}${STREAM}${query === '' ? '' : `?${query}`}`;
 }
 
-async function stream(setup: HandoverSetup, filter: ScenarioFilter, lastEventId: string) {
+export async function stream(setup: HandoverSetup, filter: ScenarioFilter, lastEventId: string) {
   const s: RawStream = await openStream(streamUrl(setup, filter), {
     token: setup.token,
     headers: { 'Last-Event-ID': lastEventId },
@@ -102,7 +106,7 @@ async function stream(setup: HandoverSetup, filter: ScenarioFilter, lastEventId:
 const catalogEvents = (s: RawStream): EventSourceMessage[] => s.events();
 
 /** Checks that `received` (cursor, envelope) is exactly the filtered log after `after`. */
-async function expectExactly(
+export async function expectExactly(
   setup: HandoverSetup,
   filter: ScenarioFilter,
   after: string,

@@ -97,6 +97,7 @@ describe.skipIf(!reachable)('two server instances sharing Redis', () => {
     const lagging: EventLog = {
       append: (events) => log.append(events),
       readAfter: (tenantId, cursor, limit) => log.readAfter(tenantId, cursor, limit),
+      originCursor: (tenantId) => log.originCursor(tenantId),
       compareCursors: (a, b) => log.compareCursors(a, b),
       isReady: () => log.isReady(),
       close: () => log.close(),

@@ -53,6 +53,7 @@ function instrumented(log: EventLog, hooks: ReadHooks): EventLog {
       return result;
     },
     subscribe: (listener) => log.subscribe(listener),
+    originCursor: (tenantId) => log.originCursor(tenantId),
     compareCursors: (a, b) => log.compareCursors(a, b),
     isReady: () => log.isReady(),
     close: () => log.close(),

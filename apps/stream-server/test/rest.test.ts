@@ -5,7 +5,7 @@
 import { BusUnavailableError, createMemoryEventLog, type EventLog } from '@causeflow/bus';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../src/testing.js';
-import { incidentCreated, remediationApproved, userCreated } from './helpers.js';
+import { incidentCreated, openStream, remediationApproved, userCreated } from './helpers.js';
 import { getEvents, page, READ_SCOPE } from './rest.support.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -49,21 +49,33 @@ describe('GET /v1/events paging', () => {
     expect(third.events).toHaveLength(50);
   });
 
-  it('answers an empty page with next = after once caught up, and next: null for an empty log', async () => {
+  it('answers an empty page with next = after once caught up, and the origin cursor for an empty log', async () => {
     const s = await server();
     const token = await reader(s, 'ten_empty');
-    expect((await getEvents(s.url, token)).body).toEqual({
-      events: [],
-      next: null,
-      hasMore: false,
-      reset: false,
+    const empty = (await getEvents(s.url, token)).body as { next: unknown };
+    expect(empty).toEqual({ events: [], next: expect.any(String), hasMore: false, reset: false });
+    const origin = empty.next as string;
+    // The origin cursor is a real place: the stream resumes from it (no stream.reset) and REST
+    // pages after it, both starting with the tenant's first event.
+    const stream = await openStream(`${s.url}/v1/notifications/stream`, {
+      token,
+      headers: { 'Last-Event-ID': origin },
     });
-    const [stored] = await s.publish([userCreated('ten_empty')]);
-    const caughtUp = await page(s.url, token, { after: stored!.cursor });
-    expect(caughtUp).toEqual({ events: [], next: stored!.cursor, hasMore: false, reset: false });
-    const [later] = await s.publish([userCreated('ten_empty')]);
-    const polled = await page(s.url, token, { after: caughtUp.next! });
-    expect(polled.events.map((e) => e.cursor)).toEqual([later!.cursor]);
+    try {
+      const [stored] = await s.publish([userCreated('ten_empty')]);
+      const [frame] = await stream.waitFor(1, (m) => m.event === 'user.created');
+      expect(frame?.id).toBe(stored!.cursor);
+      expect(stream.messages.some((m) => m.event === 'stream.reset')).toBe(false);
+      const fromOrigin = await page(s.url, token, { after: origin });
+      expect(fromOrigin).toMatchObject({ next: stored!.cursor, reset: false });
+      const caughtUp = await page(s.url, token, { after: stored!.cursor });
+      expect(caughtUp).toEqual({ events: [], next: stored!.cursor, hasMore: false, reset: false });
+      const [later] = await s.publish([userCreated('ten_empty')]);
+      const polled = await page(s.url, token, { after: caughtUp.next! });
+      expect(polled.events.map((e) => e.cursor)).toEqual([later!.cursor]);
+    } finally {
+      stream.close();
+    }
   });
 
   it('treats an empty after= as absent (from the oldest retained event)', async () => {

@@ -349,6 +349,22 @@ export function describeEventLogConformance(
       expect(ids(expectOk(await log.readAfter('ten_b', null, 100)))).toEqual(ids(other));
     });
 
+    it('gives an empty tenant an origin cursor that reads every event appended after it, until one is trimmed', async () => {
+      const log = await open(3);
+      const origin = await log.originCursor('ten_a');
+      expect(expectOk(await log.readAfter('ten_a', origin, 10))).toEqual([]);
+      const stored = await log.append(sampleEvents('ten_a', 2));
+      expect(await log.originCursor('ten_a')).toBe(origin);
+      expect(ids(expectOk(await log.readAfter('ten_a', origin, 10)))).toEqual(ids(stored));
+      expect(log.compareCursors(origin, stored[0]!.cursor)).toBeLessThan(0);
+      expect(log.compareCursors(stored[0]!.cursor, origin)).toBeGreaterThan(0);
+      // Another tenant's origin is not this tenant's events.
+      const other = await log.originCursor('ten_b');
+      expect(expectOk(await log.readAfter('ten_b', other, 10))).toEqual([]);
+      await log.append(sampleEvents('ten_a', 2, 2));
+      expect((await log.readAfter('ten_a', origin, 10)).status).toBe('cursor_trimmed');
+    });
+
     it('answers unknown_cursor for malformed cursors and cursors of another log', async () => {
       const log = await open();
       const other = await open();

@@ -25,12 +25,18 @@ export interface StreamPosition {
 
 /** Epochs the memory log accepts (they go into its cursors). */
 export const SEQUENCE_EPOCH_PATTERN = /^[A-Za-z0-9_]{1,64}$/;
-const SEQUENCE_CURSOR = /^([A-Za-z0-9_]{1,64})-([1-9][0-9]{0,14})$/;
+const SEQUENCE_CURSOR = /^([A-Za-z0-9_]{1,64})-(0|[1-9][0-9]{0,14})$/;
 const STREAM_CURSOR = /^([a-z0-9]{1,64})\.([0-9]{1,15})-([0-9]{1,15})$/;
 const STREAM_ID = /^([0-9]{1,20})-([0-9]{1,20})$/;
 
+/** Stream id of a Redis origin cursor (before every entry; Redis never issues `0-0`). */
+export const ORIGIN_STREAM_ID = '0-0';
+
+/** Sequence of a memory origin cursor (events are numbered from 1). */
+export const ORIGIN_SEQUENCE = 0;
+
 /**
- * Parses a memory cursor `<epoch>-<sequence>` (sequence from 1).
+ * Parses a memory cursor `<epoch>-<sequence>` (sequence from 1; 0 is the origin cursor).
  * @example parseSequenceCursor('e1-42'); // { epoch: 'e1', position: 42 }
  */
 export function parseSequenceCursor(cursor: string): ParsedCursor<number> | undefined {

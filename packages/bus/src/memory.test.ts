@@ -30,7 +30,12 @@ describe('createMemoryEventLog', () => {
     await log.append(sampleEvents('ten_a', 2));
     expect((await log.readAfter('ten_a', 'e1-2', 10)).status).toBe('ok');
     expect((await log.readAfter('ten_a', 'e1-3', 10)).status).toBe('unknown_cursor');
-    expect((await log.readAfter('ten_a', 'e1-0', 10)).status).toBe('unknown_cursor');
+    expect((await log.readAfter('ten_a', 'e1-01', 10)).status).toBe('unknown_cursor');
+  });
+
+  it('writes the origin cursor as sequence 0 of its epoch', async () => {
+    const log = createMemoryEventLog({ epoch: 'e1' });
+    expect(await log.originCursor('ten_a')).toBe('e1-0');
   });
 
   it('answers unknown_cursor for cursors of an earlier instance (a restart)', async () => {

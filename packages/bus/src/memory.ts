@@ -2,6 +2,7 @@ import { MAX_READ_LIMIT, normalizeLimit, type PreparedEvent, prepareBatch } from
 import {
   compareSequenceCursors,
   formatSequenceCursor,
+  ORIGIN_SEQUENCE,
   parseSequenceCursor,
   SEQUENCE_EPOCH_PATTERN,
   UNKNOWN,
@@ -134,6 +135,12 @@ export function createMemoryEventLog(options: MemoryEventLogOptions = {}): Event
     async readAfter(tenantId: string, cursor: string | null, limit: number): Promise<ReadResult> {
       if (closed) throw new BusUnavailableError('the event log is closed');
       return readRing(tenants.get(tenantId), epoch, retention, cursor, limit);
+    },
+
+    async originCursor(): Promise<string> {
+      if (closed) throw new BusUnavailableError('the event log is closed');
+      // Sequence 0: \`readStart\` reads it from sequence 1, or answers TRIMMED once 1 is gone.
+      return formatSequenceCursor(epoch, ORIGIN_SEQUENCE);
     },
 
     subscribe(listener: EventListener): Unsubscribe {

@@ -5,7 +5,13 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import { normalizeLimit, type PreparedEvent } from './batch.js';
-import { formatStreamCursor, parseStreamCursor, TRIMMED, UNKNOWN } from './cursor.js';
+import {
+  formatStreamCursor,
+  ORIGIN_STREAM_ID,
+  parseStreamCursor,
+  TRIMMED,
+  UNKNOWN,
+} from './cursor.js';
 import { BusError, BusUnavailableError, PartialAppendError } from './errors.js';
 import { newEpoch } from './id.js';
 import {
@@ -17,7 +23,13 @@ import {
 } from './redis-codec.js';
 import { OutageReporter, quit, type RedisEndpoint } from './redis-connection.js';
 import type { CatchUpPage, FanoutSource } from './redis-fanout.js';
-import { APPEND_SCRIPT, CATCH_UP_SCRIPT, INDEX_SCRIPT, READ_SCRIPT } from './redis-scripts.js';
+import {
+  APPEND_SCRIPT,
+  CATCH_UP_SCRIPT,
+  INDEX_SCRIPT,
+  ORIGIN_SCRIPT,
+  READ_SCRIPT,
+} from './redis-scripts.js';
 import type { BusLogger, ReadResult, StoredEvent } from './types.js';
 
 /** Fills the results of one tenant's events (`indices` into the batch) from the append reply. */
@@ -36,6 +48,7 @@ interface Scripts {
   causeflowRead(...args: (string | number)[]): Promise<ReadReply>;
   causeflowCatchUp(...args: (string | number)[]): Promise<CatchUpReply>;
   causeflowIndex(...args: string[]): Promise<string>;
+  causeflowOrigin(...args: string[]): Promise<string>;
 }
 
 /** The command connection: one Redis, or a cluster, with this log's scripts defined. */
@@ -123,6 +136,7 @@ export class RedisLog implements FanoutSource {
     client.defineCommand('causeflowRead', { lua: READ_SCRIPT, numberOfKeys: 2 });
     client.defineCommand('causeflowCatchUp', { lua: CATCH_UP_SCRIPT, numberOfKeys: 2 });
     client.defineCommand('causeflowIndex', { lua: INDEX_SCRIPT, numberOfKeys: 1 });
+    client.defineCommand('causeflowOrigin', { lua: ORIGIN_SCRIPT, numberOfKeys: 1 });
     new OutageReporter('commands', options.logger, () => this.#closed).watch(client);
     client.on('ready', () => {
       this.#everReady = true;
@@ -333,6 +347,18 @@ export class RedisLog implements FanoutSource {
     if (reply[0] === 'cursor_trimmed') return TRIMMED;
     const [, replyEpoch, entries] = reply as [string, string, RawEntry[]];
     return { status: 'ok', events: decodeEntries(tenantId, replyEpoch, entries, this.#report) };
+  }
+
+  /** `EventLog.originCursor`: the tenant's epoch (created when it has none) and stream id `0-0`. */
+  async originCursor(tenantId: string): Promise<string> {
+    await this.ready();
+    let epoch: string;
+    try {
+      epoch = await this.#client.causeflowOrigin(this.keys.meta(tenantId), newEpoch());
+    } catch (err) {
+      throw unavailable(err);
+    }
+    return formatStreamCursor(epoch, ORIGIN_STREAM_ID);
   }
 
   /** See `FanoutSource.readAfterId`. Throws (any error) when Redis cannot be reached. */

@@ -137,7 +137,8 @@ return out
  * oldest), cursor stream id, count. Returns {'ok', epoch, entries} | {'unknown_cursor'} |
  * {'cursor_trimmed'}. Rule: ids newer than the newest entry, ids between the oldest and newest
  * that are not entries, and ids between the last trimmed entry and the oldest one are unknown;
- * the last trimmed id itself resumes from the oldest entry; older ids are trimmed.
+ * the last trimmed id itself resumes from the oldest entry; older ids are trimmed. The origin id
+ * `0-0` (before every entry) reads from the oldest entry until anything was trimmed.
  */
 export const READ_SCRIPT = `
 local stream, meta = KEYS[1], KEYS[2]
@@ -160,6 +161,10 @@ if cepoch == '' then
   return {'ok', epoch, range('-')}
 end
 if epoch ~= cepoch then return {'unknown_cursor'} end
+if cid == '0-0' then
+  if redis.call('HEXISTS', meta, 'trimmed') == 1 then return {'cursor_trimmed'} end
+  return {'ok', epoch, range('-')}
+end
 local newest = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)[1]
 if not newest or cmp(cid, newest[1]) > 0 then return {'unknown_cursor'} end
 local oldest = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1]
@@ -173,6 +178,19 @@ local c = cmp(cid, trimmed)
 if c == 0 then return {'ok', epoch, range('-')} end
 if c < 0 then return {'cursor_trimmed'} end
 return {'unknown_cursor'}
+`;
+
+/**
+ * The tenant's epoch, created now (ARGV[1]) when it has none, for its origin cursor. KEYS: meta.
+ * The append script keeps an existing epoch, so the origin cursor stays valid for later events.
+ */
+export const ORIGIN_SCRIPT = `
+local epoch = redis.call('HGET', KEYS[1], 'epoch')
+if not epoch then
+  epoch = ARGV[1]
+  redis.call('HSET', KEYS[1], 'epoch', epoch)
+end
+return epoch
 `;
 
 /**

@@ -114,6 +114,10 @@ class RedisEventLog implements EventLog {
     return this.#log.readAfter(tenantId, cursor, limit);
   }
 
+  originCursor(tenantId: string): Promise<string> {
+    return this.#log.originCursor(tenantId);
+  }
+
   subscribe(listener: EventListener): Unsubscribe {
     return this.#listeners.add(listener);
   }

@@ -45,6 +45,14 @@ export interface EventLog {
    */
   readAfter(tenantId: string, cursor: string | null, limit: number): Promise<ReadResult>;
   /**
+   * The tenant's origin cursor: the place before its first event. Reading after it returns
+   * every event appended to the tenant (including those appended after this call), or
+   * `cursor_trimmed` once any was trimmed; it orders before every event cursor of the tenant.
+   * A consumer that found the log empty resumes from it without missing a racing append.
+   * May create the tenant's epoch (Redis). Throws `BusUnavailableError`.
+   */
+  originCursor(tenantId: string): Promise<string>;
+  /**
    * Live events of every tenant, appended after this call, delivered once per subscriber
    * (a server instance subscribes once and fans out to its own connections).
    */

@@ -49,7 +49,10 @@ export interface EventPage {
   readonly events: readonly PagedEvent[];
   /** Items that were unknown or invalid (not in `events`); their cursors are still covered by `next`. */
   readonly skipped: readonly SkippedEvent[];
-  /** The cursor to pass as `after` (or `lastEventId`) to continue; absent when the log is empty. */
+  /**
+   * The cursor to pass as `after` (or `lastEventId`) to continue. On an empty log the server
+   * sends its origin cursor (before the tenant's first event); absent only from older servers.
+   */
   readonly next: string | undefined;
   readonly hasMore: boolean;
   /** True when `after` was unknown or trimmed: the page starts at the oldest retained event. */

@@ -1,6 +1,7 @@
 // REST catch-up (`listEvents`) and `openStream({ catchUp: true })` against the real stream server
-// with a contract-faithful `GET /v1/events` in front of it (catch-up-server.ts).
+// (its `GET /v1/events` and its SSE stream, on one ephemeral port).
 import type { CauseFlowEvent } from '@causeflow/events';
+import { startTestServer, type TestServer } from '@causeflow/stream-server/testing';
 import { EventSource } from 'eventsource';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -11,7 +12,6 @@ import {
   openStream,
 } from '../src/index.js';
 import type { CauseFlowStream } from '../src/stream.js';
-import { type CatchUpServer, startCatchUpServer } from './catch-up-server.js';
 import { sample, waitFor } from './fixtures.js';
 import { jsonError, startRawServer } from './raw-server.js';
 
@@ -22,10 +22,25 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function server(): Promise<CatchUpServer> {
-  const s = await startCatchUpServer({ config: { retryMs: 50 } });
-  cleanups.push(() => s.close());
-  return s;
+interface Server {
+  readonly url: string;
+  readonly stream: TestServer;
+  /** The query of every `GET /v1/events` made through `fetch`. */
+  readonly pages: URLSearchParams[];
+  /** A fetch that records REST page queries, for `listEvents` / `openStream`. */
+  readonly fetch: typeof fetch;
+}
+
+async function server(): Promise<Server> {
+  const stream = await startTestServer({ config: { retryMs: 50 } });
+  cleanups.push(() => stream.close());
+  const pages: URLSearchParams[] = [];
+  const recording: typeof fetch = (input, init) => {
+    const url = new URL(String(input));
+    if (url.pathname === '/v1/events') pages.push(url.searchParams);
+    return fetch(input, init);
+  };
+  return { url: stream.url, stream, pages, fetch: recording };
 }
 
 function track<S extends CauseFlowStream>(stream: S): S {
@@ -49,12 +64,18 @@ describe('listEvents', () => {
     const s = await server();
     const stored = await s.stream.publish(range(0, 50).map((n) => numbered(n)));
     const token = await s.stream.token();
-    const first = await listEvents({ url: s.url, token, limit: 20 });
+    const first = await listEvents({ url: s.url, token, limit: 20, fetch: s.fetch });
     expect(first.events.map((e) => stepOf(e.event))).toEqual(range(0, 20));
     expect(first).toMatchObject({ hasMore: true, reset: false, next: stored[19]?.cursor });
     expect(first.events[0]?.cursor).toBe(stored[0]?.cursor);
     const pages: EventPage[] = [];
-    for await (const page of listEvents({ url: s.url, token, limit: 20, after: first.next })) {
+    for await (const page of listEvents({
+      url: s.url,
+      token,
+      limit: 20,
+      after: first.next,
+      fetch: s.fetch,
+    })) {
       pages.push(page);
     }
     expect(pages.map((p) => p.events.length)).toEqual([20, 10]);
@@ -78,6 +99,7 @@ describe('listEvents', () => {
     let calls = 0;
     const page = await listEvents({
       url: s.url,
+      fetch: s.fetch,
       token: () => tokens[Math.min(calls++, 1)] as string,
       events: ['investigation.*'],
       incidentId: 'inc_a',
@@ -150,6 +172,7 @@ describe('openStream({ catchUp: true })', () => {
         token: () => s.stream.token(),
         lastEventId: stored[19]?.cursor,
         catchUp: true,
+        fetch: s.fetch,
         backoff: fast,
       }),
     );
@@ -256,5 +279,107 @@ describe('openStream({ catchUp: true })', () => {
     await s.stream.publish([numbered(10)]);
     await waitFor(() => received.includes(10), 5000, 'a live event');
     expect(received).toEqual(range(5, 11));
+  });
+});
+
+/** Resolves when `received` gets the event numbered `step` (checked on every delivery). */
+function arrival(stream: CauseFlowStream, received: number[], step: number): Promise<void> {
+  return new Promise((resolve) => {
+    stream.on('investigation.progress', (e) => {
+      received.push(stepOf(e));
+      if (stepOf(e) === step) resolve();
+    });
+  });
+}
+
+describe('issue #13, done when: 50 published, 20 read over REST, the rest from the stream', () => {
+  const SENTINEL = 1_000_000;
+
+  it('openStream({ lastEventId: page.next }) receives exactly the other 30, then live events', async () => {
+    const s = await server();
+    await s.stream.publish(range(0, 50).map((n) => numbered(n)));
+    const page = await listEvents({ url: s.url, token: await s.stream.token(), limit: 20 });
+    expect(page.events.map((e) => stepOf(e.event))).toEqual(range(0, 20));
+    const stream = track(
+      openStream({
+        url: s.url,
+        token: () => s.stream.token(),
+        lastEventId: page.next,
+        backoff: fast,
+      }),
+    );
+    const received: number[] = [];
+    const done = arrival(stream, received, SENTINEL);
+    const replayed = arrival(stream, [], 49);
+    await replayed;
+    await s.stream.publish([numbered(50), numbered(51), numbered(SENTINEL)]);
+    await done;
+    expect(received).toEqual([...range(20, 52), SENTINEL]);
+  });
+
+  it('openStream({ catchUp: true }) switches from REST to live with no gap or duplicate while events keep being published', async () => {
+    const s = await server();
+    await s.stream.publish(range(0, 50).map((n) => numbered(n)));
+    const page = await listEvents({ url: s.url, token: await s.stream.token(), limit: 20 });
+    const stream = track(
+      openStream({
+        url: s.url,
+        token: () => s.stream.token(),
+        lastEventId: page.next,
+        catchUp: true,
+        fetch: s.fetch,
+        backoff: fast,
+      }),
+    );
+    const received: number[] = [];
+    const done = arrival(stream, received, SENTINEL);
+    // Keep publishing, one event per turn, until the stream has delivered a live event (one
+    // published after it opened), so the switch happens while events are coming in.
+    let n = 50;
+    let liveSeen = false;
+    stream.on('investigation.progress', (e) => {
+      if (stream.state === 'open' && stepOf(e) >= 50) liveSeen = true;
+    });
+    while (!liveSeen) {
+      await s.stream.publish([numbered(n++)]);
+      await new Promise((r) => setImmediate(r));
+    }
+    await s.stream.publish([numbered(SENTINEL)]);
+    await done;
+    expect(received).toEqual([...range(20, n), SENTINEL]);
+    expect(s.pages[0]?.get('after')).toBe(page.next);
+  });
+});
+
+describe('openStream({ catchUp: true }) on an empty log', () => {
+  it('misses nothing published between the empty REST page and the stream connecting (origin cursor)', async () => {
+    const s = await server();
+    const seen: (string | undefined)[] = [];
+    // The race, made certain: the event is published after the REST page was read (empty), just
+    // before the stream's request goes out.
+    const racing: typeof fetch = async (input, init) => {
+      if (String(input).includes('/notifications/stream') && seen.length === 0) {
+        seen.push(new Headers(init?.headers).get('last-event-id') ?? undefined);
+        await s.stream.publish([numbered(0)]);
+      }
+      return s.fetch(input, init);
+    };
+    const stream = track(
+      openStream({
+        url: s.url,
+        token: () => s.stream.token(),
+        catchUp: true,
+        fetch: racing,
+        backoff: fast,
+      }),
+    );
+    const received: number[] = [];
+    const done = arrival(stream, received, 1);
+    await waitFor(() => stream.state === 'open', 5000, 'open');
+    await s.stream.publish([numbered(1)]);
+    await done;
+    expect(received).toEqual([0, 1]);
+    expect(seen[0]).toEqual(expect.any(String));
+    expect(s.pages).toHaveLength(1);
   });
 });

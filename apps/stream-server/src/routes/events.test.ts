@@ -67,21 +67,26 @@ describe('readPage', () => {
     expect(page).toEqual({ events: [], next: stored[1]!.cursor, hasMore: false, reset: false });
   });
 
-  it('answers next: null for a tenant without events (there is no cursor to continue from)', async () => {
+  it('answers the origin cursor as next for a tenant without events, which then reads its first event', async () => {
     const log = createMemoryEventLog({ retention: 100 });
+    const origin = await log.originCursor(TENANT);
     expect(await readPage(log, { tenantId: TENANT, after: null, limit: 10 })).toEqual({
       events: [],
-      next: null,
+      next: origin,
       hasMore: false,
       reset: false,
     });
-    // An unknown cursor on an empty log: a reset, still nothing to continue from.
+    // An unknown cursor on an empty log: a reset, and the origin to continue from.
     expect(await readPage(log, { tenantId: TENANT, after: 'garbage', limit: 10 })).toEqual({
       events: [],
-      next: null,
+      next: origin,
       hasMore: false,
       reset: true,
     });
+    const [first] = await log.append([userCreated(TENANT)]);
+    const page = await readPage(log, { tenantId: TENANT, after: origin, limit: 10 });
+    expect(page).toMatchObject({ next: first!.cursor, reset: false });
+    expect(page.events.map((e) => e.cursor)).toEqual([first!.cursor]);
   });
 
   it('starts at the oldest retained event with reset: true for an unknown or trimmed cursor', async () => {

@@ -7,6 +7,7 @@
  * With filters the read is a bounded scan (`FILTERED_SCAN_BUDGET` events, at least `limit`): a
  * page may hold fewer than `limit` items, or none, with `hasMore: true`, and its `next` is the
  * cursor of the last event scanned, so the following page never rescans what was skipped.
+ * An empty log answers the origin cursor as `next` (the place before the tenant's first event).
  * A reset (`after` unknown or trimmed) costs one more read, from the oldest retained event.
  */
 import { BusUnavailableError, type EventLog, type StoredEvent } from '@causeflow/bus';
@@ -35,10 +36,11 @@ export interface EventsPage {
   readonly events: readonly PageItem[];
   /**
    * The cursor to pass as `after` for the next page (or as `Last-Event-ID` to the stream): the
-   * last event scanned; `after` itself when nothing followed it; `null` only when the tenant has
-   * no retained event and there is no cursor to continue from (then omit `after`).
+   * last event scanned; `after` itself when nothing followed it; the tenant's origin cursor
+   * (before its first event, see `EventLog.originCursor`) when no event is retained and there is
+   * no cursor to continue from. Never null.
    */
-  readonly next: string | null;
+  readonly next: string;
   readonly hasMore: boolean;
   /** True when `after` was unknown or trimmed: the page starts at the oldest retained event. */
   readonly reset: boolean;
@@ -60,7 +62,7 @@ export interface PageRequest {
 function collect(
   events: readonly StoredEvent[],
   options: { start: string | null; limit: number; budget: number; filter?: EventPredicate },
-): Pick<EventsPage, 'events' | 'next' | 'hasMore'> {
+): Pick<EventsPage, 'events' | 'hasMore'> & { next: string | null } {
   const { limit, budget, filter } = options;
   const items: PageItem[] = [];
   let next = options.start;
@@ -83,7 +85,8 @@ function collect(
 
 /**
  * Reads one page of the tenant's events after `after` with one range read of the log (two on a
- * reset). Throws what the log throws (`BusUnavailableError`).
+ * reset; one origin-cursor lookup when nothing is retained). Throws what the log throws
+ * (`BusUnavailableError`).
  * @example
  * const page = await readPage(log, { tenantId: 'ten_acme', after: null, limit: 100 });
  * const more = page.hasMore ? await readPage(log, { tenantId: 'ten_acme', after: page.next, limit: 100 }) : undefined;
@@ -109,7 +112,10 @@ export async function readPage(log: EventLog, request: PageRequest): Promise<Eve
     budget,
     ...(filter === undefined ? {} : { filter }),
   });
-  return { ...collected, reset };
+  // Nothing retained and no cursor to continue from: the origin cursor (before the tenant's first
+  // event), so a consumer that found the log empty misses nothing appended after this read.
+  const next = collected.next ?? (await log.originCursor(tenantId));
+  return { ...collected, next, reset };
 }
 
 /** `limit=`: a whole number from 1 to `MAX_PAGE_LIMIT`; absent → `DEFAULT_PAGE_LIMIT`. */

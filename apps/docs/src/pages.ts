@@ -7,9 +7,9 @@ import type { EventModel } from '@causeflow/codegen';
 import { CONTROL_EVENT_DOCS } from './control.js';
 import { fieldList } from './fieldList.js';
 import { envelopeRows, fieldRows, payloadRows } from './fields.js';
+import { lifecycleHtml } from './lifecycle.js';
 import { code, escapeText, fence, frontMatter } from './markdown.js';
 import { type DocsModel, domainTitle } from './model.js';
-import { lifecycleHtml } from './lifecycle.js';
 import { groupByDomain, relatedEvents } from './related.js';
 import {
   catchUpSnippet,

@@ -6,10 +6,10 @@ import { access, copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatProblem, lintSchemaSet, loadSchemaSet } from '@causeflow/codegen';
+import { expandLifecycle } from './lifecycle.js';
 import { docsModel } from './model.js';
 import { DocsError } from './schema.js';
 import { type GeneratedSite, generateSite } from './site.js';
-import { expandLifecycle } from './lifecycle.js';
 
 /** Where the live page loads the client from, relative to the site's public folder. */
 export const CLIENT_BUNDLE = 'client/causeflow-client.js';

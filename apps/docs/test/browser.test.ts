@@ -14,10 +14,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createMemoryEventLog, type EventLog } from '@causeflow/bus';
 import { loadSchemaSet } from '@causeflow/codegen';
+import { INCIDENT_LIFECYCLE } from '@causeflow/events';
 import { startTestServer, type TestServer } from '@causeflow/stream-server/testing';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INCIDENT_LIFECYCLE } from '@causeflow/events';
 import { lifecycleOrder } from '../src/lifecycle.js';
 import { docsModel } from '../src/model.js';
 import {

@@ -169,7 +169,7 @@ function deliverySection(): string[] {
     '',
     '## Delivery log and replay',
     '',
-    `${code('GET /v1/webhooks/{id}/deliveries?status=failed')} lists deliveries with every attempt (status code, duration, error). ${code('POST /v1/webhooks/{id}/replay')} with ${code('{"after":"<cursor>"}')} re-delivers every retained matching event after that cursor (${code('202 {"queued":n}')}).`,
+    `${code('GET /v1/webhooks/{id}/deliveries?status=failed')} lists deliveries with every attempt (status code, duration, error). ${code('POST /v1/webhooks/{id}/replay')} with ${code('{"after":"<cursor>"}')} re-delivers every retained matching event after that cursor (${code('202 {"queued":n}')}); a cursor that is not yours is a ${code('400 unknown_cursor')}, a disabled endpoint a ${code('409 endpoint_disabled')} (enable it first with ${code('PATCH {"enabled":true}')}), and a replay bigger than the pending deliveries bound a ${code('429 too_many_pending')} (replay from a later cursor). The deliveries list pages by ${code('limit')} (1–100, default 20) and ${code('after')} (the ${code('next')} of the previous page).`,
     '',
   ];
 }
@@ -211,7 +211,7 @@ export function renderWebhooksPage(model: DocsModel): string {
     '',
     fence('sh', registerSnippet()),
     '',
-    `${code('events')} uses the stream's filter syntax (names and ${code('domain.*')}; absent = every event); an unknown name is a 400. The URL must be ${code('https')} and resolve to a public address (${code('400 unsafe_url')} otherwise). The endpoints API (${code('GET/PATCH/DELETE /v1/webhooks/{id}')}, deliveries, replay) is in the [OpenAPI reference](./reference/openapi.md).`,
+    `${code('events')} uses the stream's filter syntax (names and ${code('domain.*')}; absent = every event); an unknown name is a ${code('400 unknown_event')}. The URL must be ${code('https')} and resolve to a public address (${code('400 unsafe_url')} otherwise; checked again on the address actually connected to at each delivery). A tenant has at most 20 endpoints by default (${code('409 endpoint_limit')}). The endpoints API (${code('GET/PATCH/DELETE /v1/webhooks/{id}')}, deliveries, replay) is in the [OpenAPI reference](./reference/openapi.md).`,
     '',
     '## What a delivery looks like',
     '',

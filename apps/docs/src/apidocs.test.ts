@@ -181,6 +181,14 @@ describe('the documents for consumers outside this repository', () => {
       'incidentId',
     ]);
     expect(list.parameters[1].schema).toMatchObject({ minimum: 1, maximum: 1000, default: 100 });
-    expect(openapi.components.schemas.EventPage.required).toEqual(['events', 'hasMore', 'reset']);
+    expect(openapi.components.schemas.EventPage.required).toEqual([
+      'events',
+      'next',
+      'hasMore',
+      'reset',
+    ]);
+    // next is null when the tenant has no retained event (apps/stream-server/src/routes/events.ts).
+    expect(openapi.components.schemas.EventPage.properties.next.type).toEqual(['string', 'null']);
+    expect(Object.keys(list.responses)).toEqual(['200', '400', '401', '403', '503']);
   });
 });

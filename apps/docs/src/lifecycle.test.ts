@@ -1,6 +1,13 @@
 import { INCIDENT_LIFECYCLE, type LifecyclePhase } from '@causeflow/events';
 import { describe, expect, it } from 'vitest';
-import { lifecycleMarkdown, lifecycleMermaid, lifecycleOrder } from './lifecycle.js';
+import {
+  expandLifecycle,
+  LIFECYCLE_MARKER,
+  lifecycleHtml,
+  lifecycleMarkdown,
+  lifecycleMermaid,
+  lifecycleOrder,
+} from './lifecycle.js';
 
 const tiny: readonly LifecyclePhase[] = [
   {
@@ -109,5 +116,43 @@ describe('lifecycleMermaid with an optional phase in the middle', () => {
     expect(out).toContain('  open -.-> alert\n');
     expect(out).toContain('  alert --> fix\n');
     expect(out).toContain('  open -.-> fix\n');
+  });
+});
+
+describe('lifecycleHtml', () => {
+  it('draws one box per phase in order, marks optional and repeating phases, and links every event', () => {
+    const html = lifecycleHtml({ root: '../', phases: tiny });
+    const ids = [...html.matchAll(/id="lifecycle-([a-z]+)"/g)].map((m) => m[1]);
+    expect(ids).toEqual(['alert', 'open', 'fix']);
+    expect(html).toContain('<li class="cf-lifecycle-phase" id="lifecycle-alert" data-optional>');
+    expect(html).toContain('<li class="cf-lifecycle-phase" id="lifecycle-fix" data-repeats>');
+    expect(html).toContain(
+      '<li><a href="../events/incident.status_changed.html"><code>incident.status_changed</code></a> → <code>resolved</code> <span class="cf-lifecycle-mark">optional</span></li>',
+    );
+    expect(html).toContain('<span class="cf-lifecycle-when">no</span>');
+    expect(html.startsWith('<ol class="cf-lifecycle" v-pre>')).toBe(true);
+  });
+
+  it('links every event of INCIDENT_LIFECYCLE and shows every phase title', () => {
+    const html = lifecycleHtml({ root: './' });
+    for (const name of lifecycleOrder().flat())
+      expect(html).toContain(`<a href="./events/${name}.html">`);
+    for (const phase of INCIDENT_LIFECYCLE)
+      expect(html).toContain(`<strong>${phase.title}</strong>`);
+  });
+
+  it('escapes text so a title cannot inject markup', () => {
+    const phases = [{ ...tiny[1]!, title: '<script>x</script>' }];
+    expect(lifecycleHtml({ root: './', phases })).toContain('&lt;script&gt;x&lt;/script&gt;');
+  });
+});
+
+describe('expandLifecycle', () => {
+  it('replaces the marker of a hand-written page with the diagram, and leaves other pages alone', () => {
+    const page = `# Start\n\n${LIFECYCLE_MARKER}\n\nafter\n`;
+    expect(expandLifecycle(page, './')).toBe(
+      `# Start\n\n${lifecycleHtml({ root: './' })}\n\nafter\n`,
+    );
+    expect(expandLifecycle('# Other\n', './')).toBe('# Other\n');
   });
 });

@@ -1,7 +1,12 @@
 /**
  * The incident lifecycle page parts, rendered from `INCIDENT_LIFECYCLE` of @causeflow/events:
- * the list the dev-mode simulator walks. A Mermaid diagram, a Markdown list, and the linear
- * event order used for previous/next links, so the docs cannot disagree with the simulator.
+ * the list the dev-mode simulator walks. An HTML flow diagram (what the site shows), a Mermaid
+ * diagram and a Markdown list, and the linear event order used for the catalog order and
+ * previous/next links, so the docs cannot disagree with the simulator.
+ *
+ * The site draws the diagram as plain HTML + CSS (`.cf-lifecycle` in the theme) rather than
+ * Mermaid: VitePress 1 does not render Mermaid without a plugin and the mermaid runtime (~2 MB of
+ * client JS), and an HTML flow wraps at 390 px and is searchable, with a link per event.
  */
 import {
   INCIDENT_LIFECYCLE,
@@ -119,4 +124,79 @@ export function lifecycleOrder(phases: readonly LifecyclePhase[] = INCIDENT_LIFE
   };
   for (const phase of phases) walk(phase.steps);
   return out;
+}
+
+function escapeHtml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
+}
+
+function htmlMarks(marks: readonly string[]): string {
+  return marks.map((m) => ` <span class="cf-lifecycle-mark">${escapeHtml(m)}</span>`).join('');
+}
+
+function htmlStep(step: LifecycleStep, root: string): string {
+  if (!('branches' in step)) {
+    const link = `<a href="${root}events/${step.event}.html"><code>${escapeHtml(step.event)}</code></a>`;
+    const status = step.status === undefined ? '' : ` → <code>${escapeHtml(step.status)}</code>`;
+    const marks = [step.optional ? 'optional' : '', step.repeats ? 'may repeat' : ''].filter(
+      Boolean,
+    );
+    const note = step.note
+      ? ` <span class="cf-lifecycle-note">(${escapeHtml(step.note)})</span>`
+      : '';
+    return `<li>${link}${status}${htmlMarks(marks)}${note}</li>`;
+  }
+  const branches = step.branches.map(
+    (b) =>
+      `<li class="cf-lifecycle-branch"><span class="cf-lifecycle-when">${escapeHtml(b.when)}</span><ol>${b.steps.map((s) => htmlStep(s, root)).join('')}</ol></li>`,
+  );
+  return `<li class="cf-lifecycle-choice">one of:<ul>${branches.join('')}</ul></li>`;
+}
+
+/** Options of {@link lifecycleHtml}. */
+export interface LifecycleHtmlOptions {
+  /** Path from the page to the site root, for event links: `'./'` or `'../'`. */
+  readonly root: string;
+  readonly phases?: readonly LifecyclePhase[];
+}
+
+/**
+ * The lifecycle as an HTML flow diagram: one box per phase, in order, joined by arrows (dashed
+ * into an optional phase), a repeating phase marked as such, each event linked to its page.
+ * Plain HTML for Markdown pages (`v-pre`, so VitePress does not compile it as a template).
+ * @example lifecycleHtml({ root: '../' }); // '<ol class="cf-lifecycle" v-pre>…'
+ */
+export function lifecycleHtml(options: LifecycleHtmlOptions): string {
+  const phases: readonly LifecyclePhase[] = options.phases ?? INCIDENT_LIFECYCLE;
+  const items = phases.map((phase) => {
+    const marks = [phase.optional ? 'optional' : '', phase.repeats ? 'repeats' : ''].filter(
+      Boolean,
+    );
+    const attrs = `${phase.optional ? ' data-optional' : ''}${phase.repeats ? ' data-repeats' : ''}`;
+    const steps = phase.steps.map((s) => htmlStep(s, options.root)).join('');
+    return [
+      `<li class="cf-lifecycle-phase" id="lifecycle-${phase.key}"${attrs}>`,
+      `<p class="cf-lifecycle-title"><strong>${escapeHtml(phase.title)}</strong>${htmlMarks(marks)}</p>`,
+      `<p class="cf-lifecycle-desc">${escapeHtml(phase.description)}</p>`,
+      `<ol class="cf-lifecycle-steps">${steps}</ol>`,
+      phase.repeats ? '<p class="cf-lifecycle-again">↻ may run again</p>' : '',
+      '</li>',
+    ].join('');
+  });
+  return `<ol class="cf-lifecycle" v-pre>\n${items.join('\n')}\n</ol>\n`;
+}
+
+/** Where a hand-written page (apps/docs/pages) gets the lifecycle diagram. */
+export const LIFECYCLE_MARKER = '<!-- @lifecycle -->';
+
+/**
+ * A hand-written page with its {@link LIFECYCLE_MARKER} replaced by the diagram.
+ * @example expandLifecycle(markdown, './');
+ */
+export function expandLifecycle(markdown: string, root: string): string {
+  return markdown.replaceAll(LIFECYCLE_MARKER, () => lifecycleHtml({ root }));
 }

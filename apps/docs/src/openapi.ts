@@ -306,13 +306,13 @@ export function buildOpenApi(model: DocsModel): JsonSchema {
                 code: {
                   type: 'string',
                   description:
-                    'Machine-readable code: `invalid_token`, `tenant_required`, `invalid_tenant`, `insufficient_scope`, `tenant_mismatch`, `invalid_event`, `invalid_json`, `empty_batch`, `unknown_event`, `invalid_incident_id`, `invalid_last_event_id`, `payload_too_large`, `unsupported_media_type`, `unsupported_encoding`, `too_many_connections`, `too_many_tickets`, `bus_unavailable`, `draining`, …',
+                    'Machine-readable code: `invalid_token`, `tenant_required`, `invalid_tenant`, `insufficient_scope`, `tenant_mismatch`, `invalid_event`, `invalid_json`, `empty_batch`, `unknown_event`, `invalid_incident_id`, `invalid_last_event_id`, `payload_too_large`, `unsupported_media_type`, `unsupported_encoding`, `too_many_connections`, `too_many_tickets`, `bus_unavailable`, `draining`; REST catch-up: `invalid_limit`, `invalid_cursor`; webhooks API: `not_found`, `invalid_body`, `invalid_url`, `unsafe_url`, `invalid_events`, `invalid_description`, `invalid_enabled`, `invalid_status`, `invalid_after`, `invalid_query`, `unknown_cursor`, `endpoint_limit`, `endpoint_disabled`, `too_many_pending`, …',
                 },
                 message: { type: 'string', description: 'Human-readable explanation.' },
                 details: {
                   type: 'array',
                   description:
-                    'One entry per problem: for `invalid_event` and `tenant_mismatch` the batch `index` and JSON pointer `path`; for `unknown_event` the `pattern` that matches no event.',
+                    'One entry per problem: for `invalid_event` and `tenant_mismatch` the batch `index` and JSON pointer `path`; for `unknown_event` (stream, catch-up, webhook `events`) the `pattern` that matches no event.',
                   items: { $ref: schemaRef('ErrorDetail') },
                 },
               },

@@ -29,13 +29,18 @@ const forbidden = (scope: string) =>
 const notFound = error(
   "No such endpoint for this tenant (`not_found`); another tenant's endpoint is a 404 too.",
 );
+const tooLarge = error('The body is over the size limit (`payload_too_large`).');
+const notJson = error('The body is not `application/json` (`unsupported_media_type`).');
+/** The 400 codes every endpoint body can get (`src/input.ts` of @causeflow/webhooks). */
+const bodyCodes =
+  '`invalid_json` (not JSON), `invalid_body` (not an object, or an unknown field), `invalid_url` (not an absolute URL of at most 2048 characters, or with credentials), `unsafe_url` (not `https`, `localhost`, or a private, loopback, link-local, CGNAT, multicast or metadata address, unless the server allows it), `invalid_events` (not an array of at most 100 names), `unknown_event` (a name or `domain.*` that matches no event; `details` lists each `pattern`), `invalid_description` (over 500 characters)';
 
 const idParam = {
   name: 'id',
   in: 'path',
   required: true,
   description: 'The endpoint id (`whk_…`).',
-  schema: { type: 'string', pattern: '^whk_[A-Za-z0-9_-]{1,64}$' },
+  schema: { type: 'string', pattern: '^whk_[A-Za-z0-9]{1,64}$' },
 };
 
 const filterParams = [
@@ -70,13 +75,13 @@ export function catchUpPaths(): Record<string, JsonSchema> {
             name: 'after',
             in: 'query',
             description:
-              'A cursor from the stream (`id:`), a page (`cursor`, `next`) or a webhook (`causeflow-cursor`). Absent: from the oldest retained event.',
+              'A cursor from the stream (`id:`), a page (`cursor`, `next`) or a webhook (`causeflow-cursor`). Absent or empty: from the oldest retained event. A value that cannot be a cursor is a 400 `invalid_cursor`; a well-formed cursor the server does not know (or no longer retains) is not an error: the page has `reset: true`.',
             schema: { type: 'string' },
           },
           {
             name: 'limit',
             in: 'query',
-            description: 'Events per page.',
+            description: 'Events per page (a whole number; otherwise 400 `invalid_limit`).',
             schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
           },
           ...filterParams,
@@ -84,10 +89,11 @@ export function catchUpPaths(): Record<string, JsonSchema> {
         responses: {
           '200': ok('A page of events.', 'EventPage'),
           '400': error(
-            'A `limit` outside 1–1000, a malformed `after`, an unknown name in `events=` (`unknown_event`) or a malformed `incidentId=` (`invalid_incident_id`).',
+            '`invalid_limit` (`limit` not a whole number from 1 to 1000), `invalid_cursor` (`after` cannot be a cursor), `unknown_event` (a name in `events=` matches no event) or `invalid_incident_id` (a malformed `incidentId=`).',
           ),
           '401': unauthorized,
           '403': forbidden('events:read'),
+          '503': error('The event log is unreachable (`bus_unavailable`); retry.'),
         },
       },
     },
@@ -118,10 +124,12 @@ function endpointOps(): Record<string, JsonSchema> {
       requestBody: { required: true, content: json('WebhookUpdate') },
       responses: {
         '200': ok('The updated endpoint.', 'WebhookEndpoint'),
-        '400': error('Invalid body, `unknown_event` or `unsafe_url`; nothing changed.'),
+        '400': error(`Nothing changed: ${bodyCodes}, or \`invalid_enabled\` (not a boolean).`),
         '401': unauthorized,
         '403': forbidden('webhooks:manage'),
         '404': notFound,
+        '413': tooLarge,
+        '415': notJson,
       },
     },
     delete: {
@@ -176,19 +184,21 @@ function subresourceOps(): Record<string, JsonSchema> {
           {
             name: 'limit',
             in: 'query',
-            description: 'Deliveries per page.',
-            schema: { type: 'integer', minimum: 1, maximum: 1000 },
+            description: 'Deliveries per page, newest first.',
+            schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
           },
           {
             name: 'after',
             in: 'query',
-            description: 'The `next` of the previous page.',
-            schema: { type: 'string' },
+            description: 'The `next` of the previous page (a delivery id, `dlv_…`).',
+            schema: { type: 'string', pattern: '^dlv_[A-Za-z0-9]{1,64}$' },
           },
         ],
         responses: {
           '200': ok('A page of deliveries.', 'DeliveryPage'),
-          '400': error('Bad `status`, `limit` or `after`.'),
+          '400': error(
+            '`invalid_status` (not `pending`, `succeeded` or `failed`), `invalid_limit` (not a whole number from 1 to 100), `invalid_after` (not a delivery id) or `invalid_query` (a parameter given twice).',
+          ),
           '401': unauthorized,
           '403': forbidden('webhooks:manage'),
           '404': notFound,
@@ -200,15 +210,25 @@ function subresourceOps(): Record<string, JsonSchema> {
         operationId: 'replayWebhook',
         tags: ['webhooks'],
         summary: 'Re-deliver every matching retained event after a cursor',
+        description:
+          'Queues a new delivery of every retained event after `after` that the endpoint matches (`after` absent or `null`, or no body: every retained event). A cursor older than the retention starts at the oldest retained event.',
         security: [{ bearer: [] }],
         parameters: [idParam],
-        requestBody: { required: true, content: json('ReplayRequest') },
+        requestBody: { required: false, content: json('ReplayRequest') },
         responses: {
           '202': ok('Deliveries queued.', 'ReplayQueued'),
-          '400': error('Missing or malformed `after`.'),
+          '400': error(
+            '`invalid_cursor` (`after` is not a string of 1–512 characters), `unknown_cursor` (not a cursor of this tenant, or issued before a restart of a server without a persistent log), `invalid_body` or `invalid_json`; nothing was queued.',
+          ),
           '401': unauthorized,
           '403': forbidden('webhooks:manage'),
           '404': notFound,
+          '409': error('The endpoint is disabled (`endpoint_disabled`): enable it first.'),
+          '413': tooLarge,
+          '415': notJson,
+          '429': error(
+            'The replay would exceed the pending deliveries bound of the tenant or the server (`too_many_pending`); nothing was queued. Replay from a later cursor or wait.',
+          ),
         },
       },
     },
@@ -229,12 +249,14 @@ export function webhookPaths(_eventNames: readonly string[]): Record<string, Jso
         requestBody: { required: true, content: json('WebhookCreate') },
         responses: {
           '201': ok('The endpoint, with its secret.', 'WebhookEndpointWithSecret'),
-          '400': error(
-            'Invalid body, `unknown_event` in `events`, or `unsafe_url`; nothing was created.',
-          ),
+          '400': error(`Nothing was created: ${bodyCodes}.`),
           '401': unauthorized,
           '403': forbidden('webhooks:manage'),
-          '429': error('The tenant has as many endpoints as it may (`too_many_webhooks`).'),
+          '409': error(
+            'The tenant (or the server) has as many endpoints as it may (`endpoint_limit`); delete one first.',
+          ),
+          '413': tooLarge,
+          '415': notJson,
         },
       },
       get: {
@@ -256,8 +278,9 @@ export function webhookPaths(_eventNames: readonly string[]): Record<string, Jso
 
 const eventsFilter = {
   type: 'array',
-  items: { type: 'string' },
-  description: 'Event names and `domain.*` wildcards; absent: every event.',
+  maxItems: 100,
+  items: { type: 'string', minLength: 1, maxLength: 200 },
+  description: 'Event names and `domain.*` wildcards; absent, `null` or empty: every event.',
 };
 
 /** How a receiver authenticates a delivery: the Standard Webhooks signature header. */
@@ -272,10 +295,13 @@ export const WEBHOOK_SIGNATURE_SCHEME = {
 /** Schemas of the webhook API and of REST catch-up pages. */
 export function webhookComponents(): Record<string, JsonSchema> {
   const endpoint = {
-    id: { type: 'string', description: '`whk_…`' },
-    url: { type: 'string', format: 'uri' },
-    events: eventsFilter,
-    description: { type: 'string' },
+    id: { type: 'string', pattern: '^whk_[A-Za-z0-9]{1,64}$', description: '`whk_…`' },
+    url: { type: 'string', format: 'uri', maxLength: 2048 },
+    events: {
+      ...eventsFilter,
+      description: 'Event names and `domain.*` wildcards; empty: every event.',
+    },
+    description: { type: 'string', maxLength: 500, description: 'Empty when none was given.' },
     enabled: { type: 'boolean' },
     createdAt: { $ref: schemaRef('Timestamp') },
     disabledReason: {
@@ -293,7 +319,7 @@ export function webhookComponents(): Record<string, JsonSchema> {
     EventPage: {
       type: 'object',
       title: 'EventPage',
-      required: ['events', 'hasMore', 'reset'],
+      required: ['events', 'next', 'hasMore', 'reset'],
       properties: {
         events: {
           type: 'array',
@@ -305,8 +331,9 @@ export function webhookComponents(): Record<string, JsonSchema> {
           },
         },
         next: {
-          type: 'string',
-          description: 'Pass as `after` (or as `Last-Event-ID` to the stream).',
+          type: ['string', 'null'],
+          description:
+            'Pass as `after` for the next page (or as `Last-Event-ID` to the stream): the cursor of the last event read, `after` itself when nothing followed it, `null` only when the tenant has no retained event (then omit `after`). A filtered page may hold fewer than `limit` events, even none, with `hasMore: true`: keep paging.',
         },
         hasMore: { type: 'boolean' },
         reset: {
@@ -319,33 +346,39 @@ export function webhookComponents(): Record<string, JsonSchema> {
     WebhookEndpoint: {
       type: 'object',
       title: 'WebhookEndpoint',
-      required: ['id', 'url', 'enabled', 'createdAt'],
+      required: ['id', 'url', 'events', 'description', 'enabled', 'createdAt'],
       properties: endpoint,
     },
     WebhookEndpointWithSecret: {
       type: 'object',
       title: 'WebhookEndpointWithSecret',
-      required: ['id', 'url', 'enabled', 'createdAt', 'secret'],
+      required: ['id', 'url', 'events', 'description', 'enabled', 'createdAt', 'secret'],
       properties: { ...endpoint, secret },
     },
     WebhookCreate: {
       type: 'object',
       title: 'WebhookCreate',
       required: ['url'],
+      additionalProperties: false,
       properties: {
-        url: { type: 'string', format: 'uri' },
+        url: { type: 'string', format: 'uri', maxLength: 2048 },
         events: eventsFilter,
-        description: { type: 'string' },
+        description: { type: 'string', maxLength: 500 },
       },
     },
     WebhookUpdate: {
       type: 'object',
       title: 'WebhookUpdate',
+      additionalProperties: false,
       properties: {
-        url: { type: 'string', format: 'uri' },
+        url: { type: 'string', format: 'uri', maxLength: 2048 },
         events: eventsFilter,
-        description: { type: 'string' },
-        enabled: { type: 'boolean' },
+        description: { type: 'string', maxLength: 500 },
+        enabled: {
+          type: 'boolean',
+          description:
+            '`true` re-enables an endpoint the server disabled (clears `disabledReason`).',
+        },
       },
     },
     WebhookList: {
@@ -363,9 +396,9 @@ export function webhookComponents(): Record<string, JsonSchema> {
     Delivery: {
       type: 'object',
       title: 'Delivery',
-      required: ['id', 'eventId', 'event', 'cursor', 'status', 'attempts'],
+      required: ['id', 'eventId', 'event', 'cursor', 'status', 'attempts', 'nextAttemptAt'],
       properties: {
-        id: { type: 'string' },
+        id: { type: 'string', pattern: '^dlv_[A-Za-z0-9]{1,64}$' },
         eventId: { $ref: schemaRef('EventId') },
         event: { type: 'string', description: 'The event name.' },
         cursor: { type: 'string' },
@@ -375,32 +408,53 @@ export function webhookComponents(): Record<string, JsonSchema> {
           items: {
             type: 'object',
             title: 'DeliveryAttempt',
-            required: ['at'],
+            required: ['at', 'statusCode', 'durationMs', 'error'],
             properties: {
               at: { $ref: schemaRef('Timestamp') },
-              statusCode: { type: 'integer' },
-              durationMs: { type: 'number' },
-              error: { type: 'string', description: 'e.g. `timeout`, `blocked_destination`.' },
+              statusCode: {
+                type: ['integer', 'null'],
+                description: 'The HTTP status of the answer; `null` when none came.',
+              },
+              durationMs: { type: 'number', minimum: 0 },
+              error: {
+                type: ['string', 'null'],
+                description:
+                  '`null` on success; otherwise `timeout`, `redirect`, `http_<status>`, `connection_refused`, `connection_reset`, `dns_error`, `tls_error`, `connection_error`, `blocked_destination` or `endpoint_disabled`.',
+              },
             },
           },
         },
-        nextAttemptAt: { $ref: schemaRef('Timestamp') },
+        nextAttemptAt: {
+          anyOf: [{ $ref: schemaRef('Timestamp') }, { type: 'null' }],
+          description: 'When the next attempt is due; `null` when none is scheduled.',
+        },
       },
     },
     DeliveryPage: {
       type: 'object',
       title: 'DeliveryPage',
-      required: ['deliveries'],
+      required: ['deliveries', 'next'],
       properties: {
         deliveries: { type: 'array', items: { $ref: schemaRef('Delivery') } },
-        next: { type: 'string' },
+        next: {
+          type: ['string', 'null'],
+          description: 'Pass as `after` for the next page; `null` at the end.',
+        },
       },
     },
     ReplayRequest: {
       type: 'object',
       title: 'ReplayRequest',
-      required: ['after'],
-      properties: { after: { type: 'string', description: 'A cursor.' } },
+      additionalProperties: false,
+      properties: {
+        after: {
+          type: ['string', 'null'],
+          minLength: 1,
+          maxLength: 512,
+          description:
+            'A cursor (`causeflow-cursor` of a delivery, an `id:` of the stream, a `cursor` of `GET /v1/events`); absent or `null`: every retained event.',
+        },
+      },
     },
     ReplayQueued: {
       type: 'object',

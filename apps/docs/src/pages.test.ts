@@ -2,13 +2,13 @@ import { fileURLToPath } from 'node:url';
 import { loadSchemaSet } from '@causeflow/codegen';
 import { describe, expect, it } from 'vitest';
 import { fieldList } from './fieldList.js';
+import { lifecycleHtml } from './lifecycle.js';
 import { docsModel } from './model.js';
 import {
   changesSection,
   exampleCursor,
   exampleEventId,
   exampleFrame,
-  LIFECYCLE_PLACEHOLDER,
   renderCatalogPage,
   renderChangelogPage,
   renderControlEventsPage,
@@ -47,9 +47,11 @@ describe('catalog page', () => {
     expect(ingestion).not.toContain('tenant.created');
   });
 
-  it('leaves a marked place for the lifecycle diagram and no hand-written lifecycle list', () => {
+  it('ends with the lifecycle diagram rendered from INCIDENT_LIFECYCLE, not a hand-written list', () => {
     const lifecycle = page.slice(page.indexOf('## Incident lifecycle'));
-    expect(lifecycle).toContain(LIFECYCLE_PLACEHOLDER);
+    expect(lifecycle).toContain(lifecycleHtml({ root: '../' }));
+    expect(lifecycle).toContain('<a href="../events/trigger.event_received.html">');
+    expect(lifecycle).not.toContain('LIFECYCLE DIAGRAM');
     expect(lifecycle).not.toMatch(/^\d+\. /m);
   });
 

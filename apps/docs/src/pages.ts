@@ -7,6 +7,7 @@ import type { EventModel } from '@causeflow/codegen';
 import { CONTROL_EVENT_DOCS } from './control.js';
 import { fieldList } from './fieldList.js';
 import { envelopeRows, fieldRows, payloadRows } from './fields.js';
+import { lifecycleHtml } from './lifecycle.js';
 import { code, escapeText, fence, frontMatter } from './markdown.js';
 import { type DocsModel, domainTitle } from './model.js';
 import { groupByDomain, relatedEvents } from './related.js';
@@ -56,10 +57,6 @@ export function exampleFrame(eventName: string, example: unknown, index = 0): st
   const stored = 'id' in envelope ? envelope : { ...envelope, id: exampleEventId(eventName) };
   return sseFrame({ id: exampleCursor(index), event: eventName, data: stored });
 }
-
-/** Where the lead wires in the incident lifecycle diagram (apps/docs/src/lifecycle.ts). */
-export const LIFECYCLE_PLACEHOLDER =
-  '<!-- LIFECYCLE DIAGRAM: rendered from INCIDENT_LIFECYCLE in @causeflow/events by src/lifecycle.ts (wired in by the lead) -->';
 
 function relatedSection(model: DocsModel, event: EventModel): string {
   const related = relatedEvents(event.name, model.events);
@@ -249,8 +246,9 @@ export function renderCatalogPage(model: DocsModel): string {
     ...sections.flatMap((s) => [s, '']),
     '## Incident lifecycle',
     '',
-    LIFECYCLE_PLACEHOLDER,
+    'The events of one incident, in the order the stream sends them (the order the dev-mode simulator walks). Events of other domains may be interleaved; only the events with the same `incidentId` follow this order.',
     '',
+    lifecycleHtml({ root: '../' }),
   ].join('\n');
 }
 

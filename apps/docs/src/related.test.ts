@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { groupByDomain, INCIDENT_LIFECYCLE, lifecycleSteps, relatedEvents } from './related.js';
+import { lifecycleOrder } from './lifecycle.js';
+import { groupByDomain, LIFECYCLE_ORDER, lifecycleSteps, relatedEvents } from './related.js';
 
 const events = [
   { name: 'incident.created', domain: 'incident' },
@@ -17,13 +18,24 @@ const events = [
   { name: 'integration.connected', domain: 'integration' },
 ];
 
+describe('LIFECYCLE_ORDER', () => {
+  it('is the order of INCIDENT_LIFECYCLE (what the simulator walks): the trigger first, status changes after the creation', () => {
+    expect(LIFECYCLE_ORDER).toEqual(lifecycleOrder());
+    expect(LIFECYCLE_ORDER.slice(0, 3)).toEqual([
+      ['trigger.event_received'],
+      ['incident.created'],
+      ['incident.status_changed'],
+    ]);
+  });
+});
+
 describe('relatedEvents', () => {
   it('links each lifecycle event to the steps before and after it', () => {
     expect(relatedEvents('incident.created', events).lifecycle).toEqual({
       step: 1,
       steps: 9,
       previous: [],
-      next: ['investigation.progress'],
+      next: ['incident.status_changed'],
       alternatives: [],
     });
     expect(relatedEvents('investigation.completed', events).lifecycle).toMatchObject({
@@ -32,14 +44,14 @@ describe('relatedEvents', () => {
     });
     expect(relatedEvents('remediation.executed', events).lifecycle).toMatchObject({
       previous: ['remediation.approved', 'remediation.rejected'],
-      next: ['incident.status_changed'],
+      next: ['knowledge.pattern_extracted'],
     });
     expect(relatedEvents('knowledge.pattern_extracted', events).lifecycle?.next).toEqual([]);
   });
 
   it('offers the other outcome of the same step as an alternative', () => {
     expect(relatedEvents('remediation.approved', events).lifecycle).toMatchObject({
-      step: 6,
+      step: 7,
       alternatives: ['remediation.rejected'],
       next: ['remediation.executed'],
     });
@@ -56,8 +68,9 @@ describe('relatedEvents', () => {
 
   it('skips lifecycle steps whose events are not in the schema set', () => {
     const few = events.filter((e) => !e.name.startsWith('investigation.'));
-    expect(lifecycleSteps(few.map((e) => e.name))).toHaveLength(INCIDENT_LIFECYCLE.length - 3);
-    expect(relatedEvents('incident.created', few).lifecycle?.next).toEqual([
+    // trigger.event_received and the three investigation events are missing.
+    expect(lifecycleSteps(few.map((e) => e.name))).toHaveLength(LIFECYCLE_ORDER.length - 4);
+    expect(relatedEvents('incident.status_changed', few).lifecycle?.next).toEqual([
       'remediation.proposed',
     ]);
   });

@@ -3,22 +3,14 @@
  * The lifecycle is the documented story of one incident; events missing from the schema set
  * are skipped, so the docs never link to a page that does not exist.
  */
+import { lifecycleOrder } from './lifecycle.js';
 
 /**
  * The incident lifecycle, one step per entry; a step with several events lists alternatives
- * (a remediation is approved *or* rejected).
+ * (a remediation is approved *or* rejected). Derived from `INCIDENT_LIFECYCLE` of
+ * @causeflow/events (what the simulator walks) by {@link lifecycleOrder}.
  */
-export const INCIDENT_LIFECYCLE: readonly (readonly string[])[] = [
-  ['incident.created'],
-  ['investigation.progress'],
-  ['investigation.known_solution_found'],
-  ['investigation.completed'],
-  ['remediation.proposed'],
-  ['remediation.approved', 'remediation.rejected'],
-  ['remediation.executed'],
-  ['incident.status_changed'],
-  ['knowledge.pattern_extracted'],
-];
+export const LIFECYCLE_ORDER: readonly (readonly string[])[] = lifecycleOrder();
 
 /** The minimum an event needs for relations: its name and domain key. */
 export interface EventRef {
@@ -49,7 +41,7 @@ export interface RelatedEvents {
  */
 export function lifecycleSteps(names: Iterable<string>): string[][] {
   const known = new Set(names);
-  return INCIDENT_LIFECYCLE.map((step) => step.filter((n) => known.has(n))).filter(
+  return LIFECYCLE_ORDER.map((step) => step.filter((n) => known.has(n))).filter(
     (step) => step.length > 0,
   );
 }
@@ -87,7 +79,7 @@ export function groupByDomain<E extends EventRef>(
   events: readonly E[],
   domains: readonly { readonly key: string }[],
 ): { key: string; events: E[] }[] {
-  const order = new Map(INCIDENT_LIFECYCLE.flat().map((n, i) => [n, i]));
+  const order = new Map(LIFECYCLE_ORDER.flat().map((n, i) => [n, i]));
   const rank = (e: E) => order.get(e.name) ?? Number.MAX_SAFE_INTEGER;
   const sorted = (list: E[]) =>
     list.sort((a, b) => rank(a) - rank(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -18,12 +18,12 @@ export function verifyWithClientSnippet(): string {
     `import { verifyWebhook } from '@causeflow/client';`,
     '',
     '// rawBody: the request body exactly as received (a string or bytes), before any JSON parsing.',
-    'export function handleDelivery(rawBody: string, headers: Record<string, string>) {',
-    `  const event = verifyWebhook(rawBody, headers, process.env.CAUSEFLOW_WEBHOOK_SECRET ?? '', {`,
+    'export async function handleDelivery(rawBody: string, headers: Record<string, string>) {',
+    `  const event = await verifyWebhook(rawBody, headers, process.env.CAUSEFLOW_WEBHOOK_SECRET ?? '', {`,
     '    toleranceSeconds: 300,',
     '  });',
-    '  // event is a typed, validated CauseFlowEvent; it throws on a bad signature, a stale',
-    '  // timestamp, a missing header or an invalid event.',
+    '  // event is a typed, validated CauseFlowEvent; it rejects with a WebhookVerificationError',
+    '  // (code bad_signature, stale_timestamp, missing_header, invalid_event, unknown_event).',
     `  if (event.event === 'incident.created') console.log(event.data.title);`,
     `  return headers['webhook-id']; // de-duplicate on it: the same on every retry`,
     '}',
@@ -137,7 +137,7 @@ function verifySection(): string[] {
     fence('python [Python (by hand)]', verifyInPythonSnippet()),
     ':::',
     '',
-    `${code('verifyWebhook(rawBody, headers, secret | secrets, { toleranceSeconds })')} accepts one secret or a list (during a rotation), returns the typed, validated event and throws a typed error for a bad signature, a stale timestamp, a missing header or an invalid event. It runs in Node, browsers and edge runtimes.`,
+    `${code('await verifyWebhook(rawBody, headers, secret | secrets, { toleranceSeconds })')} accepts one secret or a list (during a rotation) and resolves to the typed, validated event. It rejects with a ${code('WebhookVerificationError')} whose ${code('code')} says why: ${code('bad_signature')} (answer 401), ${code('stale_timestamp')}, ${code('missing_header')}, ${code('invalid_event')} (answer 400), or ${code('unknown_event')} for an event newer than your client version (acknowledge it with a 2xx). It uses Web Crypto, so it runs in Node, browsers and edge runtimes.`,
     '',
   ];
 }
@@ -169,7 +169,7 @@ function deliverySection(): string[] {
     '',
     '## Delivery log and replay',
     '',
-    `${code('GET /v1/webhooks/{id}/deliveries?status=failed')} lists deliveries with every attempt (status code, duration, error). ${code('POST /v1/webhooks/{id}/replay')} with ${code('{"after":"<cursor>"}')} re-delivers every retained matching event after that cursor (${code('202 {"queued":n}')}).`,
+    `${code('GET /v1/webhooks/{id}/deliveries?status=failed')} lists deliveries with every attempt (status code, duration, error). ${code('POST /v1/webhooks/{id}/replay')} with ${code('{"after":"<cursor>"}')} re-delivers every retained matching event after that cursor (${code('202 {"queued":n}')}); a cursor that is not yours is a ${code('400 unknown_cursor')}, a disabled endpoint a ${code('409 endpoint_disabled')} (enable it first with ${code('PATCH {"enabled":true}')}), and a replay bigger than the pending deliveries bound a ${code('429 too_many_pending')} (replay from a later cursor). The deliveries list pages by ${code('limit')} (1–100, default 20) and ${code('after')} (the ${code('next')} of the previous page).`,
     '',
   ];
 }
@@ -211,7 +211,7 @@ export function renderWebhooksPage(model: DocsModel): string {
     '',
     fence('sh', registerSnippet()),
     '',
-    `${code('events')} uses the stream's filter syntax (names and ${code('domain.*')}; absent = every event); an unknown name is a 400. The URL must be ${code('https')} and resolve to a public address (${code('400 unsafe_url')} otherwise). The endpoints API (${code('GET/PATCH/DELETE /v1/webhooks/{id}')}, deliveries, replay) is in the [OpenAPI reference](./reference/openapi.md).`,
+    `${code('events')} uses the stream's filter syntax (names and ${code('domain.*')}; absent = every event); an unknown name is a ${code('400 unknown_event')}. The URL must be ${code('https')} and resolve to a public address (${code('400 unsafe_url')} otherwise; checked again on the address actually connected to at each delivery). A tenant has at most 20 endpoints by default (${code('409 endpoint_limit')}). The endpoints API (${code('GET/PATCH/DELETE /v1/webhooks/{id}')}, deliveries, replay) is in the [OpenAPI reference](./reference/openapi.md).`,
     '',
     '## What a delivery looks like',
     '',

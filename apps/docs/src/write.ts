@@ -2,10 +2,11 @@
  * Writes the generated site to disk: loads and lints the schema set, renders every page and API
  * document, copies the hand-written pages and the browser build of @causeflow/client.
  */
-import { access, copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatProblem, lintSchemaSet, loadSchemaSet } from '@causeflow/codegen';
+import { expandLifecycle } from './lifecycle.js';
 import { docsModel } from './model.js';
 import { DocsError } from './schema.js';
 import { type GeneratedSite, generateSite } from './site.js';
@@ -77,7 +78,8 @@ export async function writeSite(options: WriteSiteOptions): Promise<WriteSiteRes
       if (!name.endsWith('.md')) continue;
       if (site.files.has(name))
         throw new DocsError(`pages/${name} would overwrite a generated page`);
-      await copyFile(join(options.pagesDir, name), join(options.outDir, name));
+      const page = await readFile(join(options.pagesDir, name), 'utf8');
+      await writeFile(join(options.outDir, name), expandLifecycle(page, './'));
       written.push(name);
     }
   }

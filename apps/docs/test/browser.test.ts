@@ -14,9 +14,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createMemoryEventLog, type EventLog } from '@causeflow/bus';
 import { loadSchemaSet } from '@causeflow/codegen';
+import { INCIDENT_LIFECYCLE } from '@causeflow/events';
 import { startTestServer, type TestServer } from '@causeflow/stream-server/testing';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lifecycleOrder } from '../src/lifecycle.js';
 import { docsModel } from '../src/model.js';
 import {
   BASE_URL_PLACEHOLDER,
@@ -53,7 +55,7 @@ async function factsOutside(page: Page): Promise<{ outside: string[]; scroll: nu
   return page.evaluate(() => {
     const width = document.documentElement.clientWidth;
     const facts = document.querySelectorAll(
-      '.cf-field-head > *, .cf-field-desc, .cf-tag, .cf-catalog li, .cf-actions a, .cf-schema-id',
+      '.cf-field-head > *, .cf-field-desc, .cf-tag, .cf-catalog li, .cf-actions a, .cf-schema-id, .cf-lifecycle li',
     );
     const outside: string[] = [];
     for (const el of facts) {
@@ -147,6 +149,7 @@ describeBrowser('the built docs site in Chromium', () => {
             'reference/control-events.html',
             'changelog.html',
             'webhooks.html',
+            'getting-started.html',
           ]) {
             await p.goto(`${origin}/docs/${path}`);
             await p.locator('h1').first().waitFor();
@@ -159,6 +162,58 @@ describeBrowser('the built docs site in Chromium', () => {
           await p.close();
         }
       }, 180_000);
+    }
+
+    for (const width of [1280, 390]) {
+      it(`draws the incident lifecycle on getting started and the catalog at ${width} px: every phase in order, stacked, each event linked`, async () => {
+        const p = await browser.newPage({ viewport: { width, height: 900 } });
+        try {
+          for (const path of ['getting-started.html', 'events/']) {
+            await p.goto(`${origin}/docs/${path}`);
+            await p.locator('.cf-lifecycle').waitFor();
+            const boxes = await p.locator('.cf-lifecycle > li').evaluateAll((els) =>
+              els.map((el) => {
+                const r = el.getBoundingClientRect();
+                const arrow = getComputedStyle(el, '::before').content;
+                return { id: el.id, top: r.top, bottom: r.bottom, width: r.width, arrow };
+              }),
+            );
+            expect(boxes.map((b) => b.id)).toEqual(
+              INCIDENT_LIFECYCLE.map((phase) => `lifecycle-${phase.key}`),
+            );
+            for (let i = 1; i < boxes.length; i++) {
+              expect(
+                boxes[i]!.top,
+                `${path}: ${boxes[i]!.id} below the previous box`,
+              ).toBeGreaterThan(boxes[i - 1]!.bottom);
+              expect(boxes[i]!.arrow, `${path}: an arrow into ${boxes[i]!.id}`).toMatch(/[↓⇣]/);
+            }
+            const { outside, scroll } = await factsOutside(p);
+            expect(outside, `${path} at ${width}px`).toEqual([]);
+            expect(scroll[0], `${path}: horizontal scroll at ${width}px`).toBe(scroll[1]);
+            const links = await p
+              .locator('.cf-lifecycle a')
+              .evaluateAll((els) => els.map((a) => (a as HTMLAnchorElement).pathname));
+            expect(new Set(links)).toEqual(
+              new Set(
+                lifecycleOrder()
+                  .flat()
+                  .map((name) => `/docs/events/${name}.html`),
+              ),
+            );
+          }
+          await p.goto(`${origin}/docs/getting-started.html#how-an-incident-unfolds`);
+          await p
+            .locator('.cf-lifecycle')
+            .screenshot({ path: join(results, `lifecycle-${width}.png`) });
+          const target = p.locator('.cf-lifecycle a', { hasText: 'remediation.approved' }).first();
+          await target.click();
+          await p.waitForURL(/\/docs\/events\/remediation\.approved\.html$/);
+          await p.locator('h1', { hasText: 'remediation.approved' }).waitFor();
+        } finally {
+          await p.close();
+        }
+      }, 120_000);
     }
 
     it('reports a fact that does not fit, so the check has teeth', async () => {

@@ -14,6 +14,7 @@ import { loadSchemaSet } from '@causeflow/codegen';
 import { eventCatalog } from '@causeflow/events';
 import { startTestServer, type TestServer } from '@causeflow/stream-server/testing';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAsyncApi } from '../src/asyncapi.js';
 import { docsModel } from '../src/model.js';
@@ -108,6 +109,8 @@ describe('error bodies of a running server', () => {
       maxConnectionsPerTenant: 1,
       config: { maxBodyBytes: 2048 },
     });
+    otherId = await register('ten_other_docs');
+    ownId = await register('ten_test');
   });
   afterAll(async () => {
     await server?.close();
@@ -118,6 +121,8 @@ describe('error bodies of a running server', () => {
     readonly method: string;
     readonly path: string;
     readonly operation?: string;
+    /** The OpenAPI path when `path` has an id in it (`/v1/webhooks/{id}`). */
+    readonly template?: string;
     readonly status: number;
     readonly code: string;
     readonly init?: () => Promise<RequestInit>;
@@ -132,6 +137,19 @@ describe('error bodies of a running server', () => {
     });
   const example = () => ({ ...eventCatalog['incident.created'].examples[0], tenantId: 'ten_test' });
   const stream = '/v1/notifications/stream';
+  const HOOK_URL = 'https://hooks.example.com/causeflow';
+  const manage = (tenantId = 'ten_test') => server.token({ tenantId, scope: 'webhooks:manage' });
+  let otherId = '';
+  let ownId = '';
+  /** Registers an endpoint for a tenant through the API; its id. */
+  async function register(tenantId: string): Promise<string> {
+    const res = await fetch(
+      `${server.url}/v1/webhooks`,
+      await json(await manage(tenantId), JSON.stringify({ url: HOOK_URL })),
+    );
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { id: string }).id;
+  }
   const cases: Case[] = [
     { name: 'no token', method: 'GET', path: stream, status: 401, code: 'invalid_token' },
     {
@@ -247,6 +265,184 @@ describe('error bodies of a running server', () => {
       init: async () => ({ method: 'POST' }),
     },
     {
+      name: 'a catch-up page with limit=0',
+      method: 'GET',
+      path: '/v1/events?limit=0',
+      status: 400,
+      code: 'invalid_limit',
+      init: async () => ({ headers: bearer(await server.token()) }),
+    },
+    {
+      name: 'a catch-up page with limit=1001',
+      method: 'GET',
+      path: '/v1/events?limit=1001',
+      status: 400,
+      code: 'invalid_limit',
+      init: async () => ({ headers: bearer(await server.token()) }),
+    },
+    {
+      name: 'a catch-up page after a cursor longer than any the server issues',
+      method: 'GET',
+      path: `/v1/events?after=${'x'.repeat(513)}`,
+      status: 400,
+      code: 'invalid_cursor',
+      init: async () => ({ headers: bearer(await server.token()) }),
+    },
+    {
+      name: 'a catch-up page with an unknown event name',
+      method: 'GET',
+      path: '/v1/events?events=incident.nope,incident.*',
+      status: 400,
+      code: 'unknown_event',
+      init: async () => ({ headers: bearer(await server.token()) }),
+    },
+    {
+      name: 'a catch-up page without a token',
+      method: 'GET',
+      path: '/v1/events',
+      status: 401,
+      code: 'invalid_token',
+    },
+    {
+      name: 'a catch-up page with a publisher-only token',
+      method: 'GET',
+      path: '/v1/events',
+      status: 403,
+      code: 'insufficient_scope',
+      init: async () => ({ headers: bearer(await server.token({ scope: 'events:publish' })) }),
+    },
+    {
+      name: 'a webhook endpoint on a private address',
+      method: 'POST',
+      path: '/v1/webhooks',
+      status: 400,
+      code: 'unsafe_url',
+      init: async () => json(await manage(), JSON.stringify({ url: 'https://10.0.0.7/hook' })),
+    },
+    {
+      name: 'a webhook endpoint over plain http',
+      method: 'POST',
+      path: '/v1/webhooks',
+      status: 400,
+      code: 'unsafe_url',
+      init: async () => json(await manage(), JSON.stringify({ url: 'http://hooks.example.com/x' })),
+    },
+    {
+      name: 'a webhook endpoint for an unknown event',
+      method: 'POST',
+      path: '/v1/webhooks',
+      status: 400,
+      code: 'unknown_event',
+      init: async () =>
+        json(
+          await manage(),
+          JSON.stringify({ url: HOOK_URL, events: ['incident.nope', 'incident.*'] }),
+        ),
+    },
+    {
+      name: 'a webhook endpoint with an unknown field',
+      method: 'POST',
+      path: '/v1/webhooks',
+      status: 400,
+      code: 'invalid_body',
+      init: async () => json(await manage(), JSON.stringify({ url: HOOK_URL, secret: 'x' })),
+    },
+    {
+      name: 'a webhook body that is not JSON by type',
+      method: 'POST',
+      path: '/v1/webhooks',
+      status: 415,
+      code: 'unsupported_media_type',
+      init: async () => ({
+        method: 'POST',
+        headers: { ...bearer(await manage()), 'content-type': 'text/plain' },
+        body: HOOK_URL,
+      }),
+    },
+    {
+      name: 'the webhooks API with a read-only token',
+      method: 'GET',
+      path: '/v1/webhooks',
+      status: 403,
+      code: 'insufficient_scope',
+      init: async () => ({ headers: bearer(await server.token()) }),
+    },
+    {
+      name: "another tenant's webhook endpoint",
+      method: 'GET',
+      path: '/v1/webhooks/{other}',
+      template: '/v1/webhooks/{id}',
+      status: 404,
+      code: 'not_found',
+      init: async () => ({ headers: bearer(await manage()) }),
+    },
+    {
+      name: "deleting another tenant's webhook endpoint",
+      method: 'DELETE',
+      path: '/v1/webhooks/{other}',
+      template: '/v1/webhooks/{id}',
+      status: 404,
+      code: 'not_found',
+      init: async () => ({ method: 'DELETE', headers: bearer(await manage()) }),
+    },
+    {
+      name: "the deliveries of another tenant's webhook endpoint",
+      method: 'GET',
+      path: '/v1/webhooks/{other}/deliveries',
+      template: '/v1/webhooks/{id}/deliveries',
+      status: 404,
+      code: 'not_found',
+      init: async () => ({ headers: bearer(await manage()) }),
+    },
+    {
+      name: 'deliveries with limit=101',
+      method: 'GET',
+      path: '/v1/webhooks/{own}/deliveries?limit=101',
+      template: '/v1/webhooks/{id}/deliveries',
+      status: 400,
+      code: 'invalid_limit',
+      init: async () => ({ headers: bearer(await manage()) }),
+    },
+    {
+      name: 'deliveries with a bad status',
+      method: 'GET',
+      path: '/v1/webhooks/{own}/deliveries?status=lost',
+      template: '/v1/webhooks/{id}/deliveries',
+      status: 400,
+      code: 'invalid_status',
+      init: async () => ({ headers: bearer(await manage()) }),
+    },
+    {
+      name: 'a replay after a cursor of no tenant',
+      method: 'POST',
+      path: '/v1/webhooks/{own}/replay',
+      template: '/v1/webhooks/{id}/replay',
+      status: 400,
+      code: 'unknown_cursor',
+      init: async () => json(await manage(), JSON.stringify({ after: 'zzzzzzzz00000000-1' })),
+    },
+    {
+      name: 'a replay after something that is not a cursor',
+      method: 'POST',
+      path: '/v1/webhooks/{own}/replay',
+      template: '/v1/webhooks/{id}/replay',
+      status: 400,
+      code: 'invalid_cursor',
+      init: async () => json(await manage(), JSON.stringify({ after: 42 })),
+    },
+    {
+      name: 'an update that enables with a string',
+      method: 'PATCH',
+      path: '/v1/webhooks/{own}',
+      template: '/v1/webhooks/{id}',
+      status: 400,
+      code: 'invalid_enabled',
+      init: async () => ({
+        ...(await json(await manage(), JSON.stringify({ enabled: 'yes' }))),
+        method: 'PATCH',
+      }),
+    },
+    {
       name: 'another method on /healthz',
       method: 'POST',
       path: '/healthz',
@@ -260,13 +456,14 @@ describe('error bodies of a running server', () => {
   it.each(cases)(
     'answers $name with a documented $status $code that validates against Error',
     async (c) => {
-      const res = await fetch(`${server.url}${c.path}`, (await c.init?.()) ?? {});
+      const url = c.path.replace('{other}', otherId).replace('{own}', ownId);
+      const res = await fetch(`${server.url}${url}`, (await c.init?.()) ?? {});
       const body = (await res.json()) as { error: { code: string; details?: unknown[] } };
       expect(res.status).toBe(c.status);
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
       expect(body.error.code).toBe(c.code);
       expect(validateError(body), JSON.stringify(validateError.errors)).toBe(true);
-      const path = c.path.split('?')[0]!;
+      const path = c.template ?? c.path.split('?')[0]!;
       const op = openapi.paths[path][c.operation ?? c.method.toLowerCase()];
       expect(Object.keys(op.responses), `${c.method} ${path}`).toContain(String(c.status));
       if (c.code === 'unknown_event') {
@@ -276,6 +473,50 @@ describe('error bodies of a running server', () => {
       }
     },
   );
+
+  it('answers catch-up and the webhooks API with bodies that validate against their documented schemas', async () => {
+    const bodies = new Ajv2020({ strict: false, allErrors: true });
+    addFormats.default(bodies);
+    const check = (name: string, body: unknown) => {
+      const validate = bodies.compile({
+        $ref: `#/components/schemas/${name}`,
+        components: openapi.components,
+      });
+      expect(
+        validate(body),
+        `${name}: ${JSON.stringify(validate.errors)}\n${JSON.stringify(body)}`,
+      ).toBe(true);
+    };
+    const read = { headers: bearer(await server.token({ tenantId: 'ten_pages' })) };
+    const get = async (path: string, init: RequestInit) => {
+      const res = await fetch(`${server.url}${path}`, init);
+      expect(res.status, path).toBeLessThan(300);
+      return res.json();
+    };
+    check('EventPage', await get('/v1/events', read)); // empty log: next is null
+    const [stored] = await server.publish([{ ...example(), tenantId: 'ten_pages' }]);
+    const page = (await get('/v1/events?limit=1', read)) as { next: string };
+    check('EventPage', page);
+    expect(page.next).toBe(stored!.cursor);
+    const auth = { headers: bearer(await manage('ten_pages')) };
+    const created = await fetch(
+      `${server.url}/v1/webhooks`,
+      await json(await manage('ten_pages'), JSON.stringify({ url: HOOK_URL })),
+    );
+    const endpoint = (await created.json()) as { id: string };
+    check('WebhookEndpointWithSecret', endpoint);
+    check('WebhookList', await get('/v1/webhooks', auth));
+    check('WebhookEndpoint', await get(`/v1/webhooks/${endpoint.id}`, auth));
+    check('DeliveryPage', await get(`/v1/webhooks/${endpoint.id}/deliveries`, auth));
+    check(
+      'ReplayQueued',
+      await get(`/v1/webhooks/${endpoint.id}/replay`, { ...auth, method: 'POST' }),
+    );
+    check(
+      'WebhookSecret',
+      await get(`/v1/webhooks/${endpoint.id}/rotate-secret`, { ...auth, method: 'POST' }),
+    );
+  });
 
   it('answers a connection over the tenant limit with a documented 429', async () => {
     const token = await server.token({ tenantId: 'ten_limit' });

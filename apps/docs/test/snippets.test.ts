@@ -3,14 +3,18 @@
  * (each must print the event it was written for), the TypeScript snippets compiled against the real
  * @causeflow/client types, and the webhook verification snippets against deliveries signed by the
  * official `standardwebhooks` package. The browser `EventSource` snippet runs in Chromium
- * (test/browser.test.ts). Snippets for client APIs not on this branch yet are skipped with a reason.
+ * (test/browser.test.ts). The catch-up snippet (`listEvents`, `openStream({ catchUp })`) and the
+ * `verifyWebhook` snippet run against a real server too, the latter on a real signed delivery.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type EventModel, loadSchemaSet } from '@causeflow/codegen';
+import { CONFIG_DEFAULTS } from '@causeflow/stream-server';
 import { startTestServer, type TestServer } from '@causeflow/stream-server/testing';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,13 +34,12 @@ import {
 
 const run = promisify(execFile);
 const docsRoot = fileURLToPath(new URL('..', import.meta.url));
+const bin = (name: string) => join(docsRoot, 'node_modules/.bin', name);
 const dir = join(docsRoot, 'test-results/snippets');
 const model = docsModel(
   await loadSchemaSet(fileURLToPath(new URL('../../../schemas', import.meta.url))),
 );
 const client = (await import('@causeflow/client')) as Record<string, unknown>;
-const hasCatchUp = typeof client.listEvents === 'function';
-const hasVerify = typeof client.verifyWebhook === 'function';
 
 /** What Python's `print` shows for a JSON value (a string as is, a list as its repr). */
 function printed(value: unknown): string {
@@ -98,28 +101,151 @@ describe('TypeScript snippets', () => {
     await rm(join(dir, 'broken.ts'));
   }, 120_000);
 
-  it.skipIf(!hasCatchUp)(
-    `catch-up snippets typecheck against listEvents and openStream({ catchUp })${hasCatchUp ? '' : ' (SKIPPED: @causeflow/client has no listEvents on this branch yet; runs once #13 is merged)'}`,
-    async () => {
-      for (const event of model.events) {
-        await writeFile(
-          join(dir, `catchup-${event.name}.ts`),
-          `${catchUpSnippet(event)}\nexport {};\n`,
-        );
-      }
-      expect(await tsc()).toBe('');
-    },
-    120_000,
-  );
+  it('catch-up snippets typecheck against listEvents and openStream({ catchUp })', async () => {
+    expect(typeof client.listEvents).toBe('function');
+    for (const event of model.events) {
+      await writeFile(
+        join(dir, `catchup-${event.name}.ts`),
+        `${catchUpSnippet(event)}\nexport {};\n`,
+      );
+    }
+    expect(await tsc()).toBe('');
+  }, 120_000);
 
-  it.skipIf(!hasVerify)(
-    `the verifyWebhook snippet typechecks${hasVerify ? '' : ' (SKIPPED: @causeflow/client has no verifyWebhook on this branch yet; runs once #12 is merged)'}`,
-    async () => {
-      await writeFile(join(dir, 'webhook-client.ts'), verifyWithClientSnippet());
-      expect(await tsc()).toBe('');
-    },
-    120_000,
-  );
+  it('the verifyWebhook snippet typechecks', async () => {
+    expect(typeof client.verifyWebhook).toBe('function');
+    await writeFile(join(dir, 'webhook-client.ts'), verifyWithClientSnippet());
+    expect(await tsc()).toBe('');
+  }, 120_000);
+});
+
+describe('catch-up and verifyWebhook snippets run against a real stream server', () => {
+  const runDir = join(docsRoot, 'test-results/snippets-run');
+  let server: TestServer;
+  const children: ChildProcess[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  const example = (event: EventModel) => ({
+    ...(event.examples[0] as object),
+    tenantId: 'ten_test',
+  });
+
+  beforeAll(async () => {
+    await rm(runDir, { recursive: true, force: true });
+    await mkdir(runDir, { recursive: true });
+    server = await startTestServer({
+      config: {
+        webhooks: { ...CONFIG_DEFAULTS.webhooks, allowHttp: true, allowPrivate: true },
+      },
+    });
+  });
+  afterAll(async () => {
+    for (const child of children) child.kill();
+    for (const close of closers) await close();
+    await server?.close();
+  });
+
+  it('the catch-up snippet pages what was missed after the saved cursor, then streams it and what follows', async () => {
+    const event = model.events.find((e) => e.name === 'remediation.approved')!;
+    const other = model.events.find((e) => e.name === 'incident.created')!;
+    const [saved, , first, second] = await server.publish([
+      example(event),
+      example(other),
+      example(event),
+      example(event),
+    ]);
+    await writeFile(join(runDir, 'catchup.ts'), `${catchUpSnippet(event)}\nexport {};\n`);
+    const child = spawn(bin('tsx'), [join(runDir, 'catchup.ts')], {
+      cwd: runDir,
+      env: {
+        ...process.env,
+        CAUSEFLOW_URL: server.url,
+        CAUSEFLOW_TOKEN: await server.token(),
+        LAST_CURSOR: saved!.cursor,
+      },
+    });
+    children.push(child);
+    let live: { cursor: string } | undefined;
+    const all = readUntil(child, (o) => live !== undefined && o.includes(`${live.cursor} {`));
+    // The stream's catch-up replays the two missed events; then one is published live.
+    await readUntil(child, (o) => o.includes(`${second!.cursor} {`));
+    live = (await server.publish([example(other), example(event)]))[1]!;
+    const out = await all;
+    child.kill();
+    const listed = `${first!.cursor} ${event.name}\n${second!.cursor} ${event.name}\n`;
+    expect(out.startsWith(listed), out).toBe(true);
+    const streamed = out.slice(listed.length);
+    const order = [first!, second!, live!].map((s) => streamed.indexOf(`${s.cursor} {`));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(out).not.toContain(saved!.cursor);
+    expect(out).not.toContain(`${other.name}`);
+  }, 60_000);
+
+  it('the verifyWebhook snippet accepts a real delivery of the server and refuses a wrong secret or a changed body', async () => {
+    let receiverUrl = '';
+    let listening: Promise<void> = Promise.resolve();
+    const delivered = new Promise<{ body: string; headers: Record<string, string> }>((resolve) => {
+      const receiver = createServer((req, res) => {
+        let body = '';
+        req.setEncoding('utf8').on('data', (chunk: string) => {
+          body += chunk;
+        });
+        req.on('end', () => {
+          res.writeHead(204).end();
+          resolve({ body, headers: req.headers as Record<string, string> });
+        });
+      });
+      closers.push(() => new Promise((done) => receiver.close(() => done())));
+      listening = new Promise((done) =>
+        receiver.listen(0, '127.0.0.1', () => {
+          receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+          done();
+        }),
+      );
+    });
+    await listening;
+    const res = await fetch(`${server.url}/v1/webhooks`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await server.token({ scope: 'webhooks:manage' })}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ url: receiverUrl, events: ['incident.created'] }),
+    });
+    expect(res.status).toBe(201);
+    const { secret } = (await res.json()) as { secret: string };
+    const event = model.events.find((e) => e.name === 'incident.created')!;
+    await server.publish([example(event)]);
+    const delivery = await delivered;
+    await writeFile(join(runDir, 'webhook-client.ts'), verifyWithClientSnippet());
+    await writeFile(
+      join(runDir, 'verify.ts'),
+      [
+        "import { readFileSync } from 'node:fs';",
+        "import { handleDelivery } from './webhook-client.js';",
+        "const { body, headers } = JSON.parse(readFileSync(0, 'utf8'));",
+        "try { console.log('webhook-id', await handleDelivery(body, headers)); }",
+        "catch (error) { console.log('refused:', (error as { code?: string }).code); }",
+      ].join('\n'),
+    );
+    const verify = (key: string, body = delivery.body) =>
+      new Promise<string>((resolve, reject) => {
+        const child = execFile(
+          bin('tsx'),
+          [join(runDir, 'verify.ts')],
+          { cwd: runDir, env: { ...process.env, CAUSEFLOW_WEBHOOK_SECRET: key } },
+          (error, stdout) => (error ? reject(error) : resolve(stdout.trim())),
+        );
+        child.stdin?.end(JSON.stringify({ body, headers: delivery.headers }));
+      });
+    const title = (event.examples[0] as { data: { title: string } }).data.title;
+    expect(await verify(secret)).toBe(`${title}\nwebhook-id ${delivery.headers['webhook-id']}`);
+    const other = `whsec_${Buffer.from('another-secret-of-32-bytes-long!!').toString('base64')}`;
+    expect(await verify(other)).toBe('refused: bad_signature');
+    expect(await verify(secret, delivery.body.replace('critical', 'low'))).toBe(
+      'refused: bad_signature',
+    );
+  }, 60_000);
 });
 
 describe('curl and Python snippets against a real stream server', () => {

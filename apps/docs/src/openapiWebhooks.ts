@@ -333,7 +333,7 @@ export function webhookComponents(): Record<string, JsonSchema> {
         next: {
           type: 'string',
           description:
-            'Pass as `after` for the next page (or as `Last-Event-ID` to the stream): the cursor of the last event read, `after` itself when nothing followed it, and the tenant\'s origin cursor (the place before its first event) when the tenant has no retained event. A filtered page may hold fewer than `limit` events, even none, with `hasMore: true`: keep paging.',
+            "Pass as `after` for the next page (or as `Last-Event-ID` to the stream): the cursor of the last event read, `after` itself when nothing followed it, and the tenant's origin cursor (the place before its first event) when the tenant has no retained event. A filtered page may hold fewer than `limit` events, even none, with `hasMore: true`: keep paging.",
         },
         hasMore: { type: 'boolean' },
         reset: {

@@ -40,7 +40,7 @@ interface FetchContext {
   readonly options: OpenStreamOptions;
   readonly controller: StreamController;
   readonly fetchImpl: typeof fetch;
-  readonly streamUrl: string;
+  readonly streamUrl: URL;
   readonly heartbeatMs: number;
   /** The server's `retry:` field. */
   readonly setRetry: (ms: number) => void;

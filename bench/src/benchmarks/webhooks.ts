@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createMemoryEventLog, createRedisEventLog, type EventLog } from '@causeflow/bus';
+import { deleteKeys, redisReachable } from '@causeflow/devkit/redis';
 import { createWebhooks, WEBHOOK_DEFAULTS, type Webhooks } from '@causeflow/webhooks';
 import { Redis } from 'ioredis';
 import pino from 'pino';
@@ -237,31 +238,8 @@ async function redisPerPending(
     await receiver.call({ type: 'reset', hang: false });
     await webhooks.close();
     await log.close();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
     redis.disconnect();
-  }
-}
-
-async function redisReachable(url: string): Promise<boolean> {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: 1000,
-    retryStrategy: () => null,
-    maxRetriesPerRequest: 0,
-  });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
+    await deleteKeys(prefix, redisUrl);
   }
 }
 
@@ -328,14 +306,7 @@ export const webhooks: Benchmark = {
         }).finally(async () => {
           await redisHooks.close();
           await redisLog.close();
-          const redis = new Redis(context.options.redisUrl);
-          let cursor = '0';
-          do {
-            const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-            cursor = next;
-            if (keys.length > 0) await redis.del(...keys);
-          } while (cursor !== '0');
-          redis.disconnect();
+          await deleteKeys(prefix, context.options.redisUrl);
         });
         duplicates += red.duplicates;
         metrics.push(

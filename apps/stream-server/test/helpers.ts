@@ -2,7 +2,7 @@
  * Test helpers: a raw-fetch SSE reader (eventsource-parser over the response body) and valid
  * sample events.
  */
-import type { CauseFlowEvent } from '@causeflow/events';
+import { type CauseFlowEvent, eventCatalog } from '@causeflow/events';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
 /** An open stream read with plain `fetch`. */
@@ -155,19 +155,9 @@ export function remediationApproved(tenantId: string, incidentId = 'inc_T0'): Ca
   };
 }
 
-/** A valid `user.created` for `tenantId`. */
+/** A valid `user.created` of `tenantId`: the catalog's first example (one copy, from the schema). */
 export function userCreated(tenantId: string): CauseFlowEvent {
-  return {
-    event: 'user.created',
-    timestamp: '2024-04-01T10:05:00Z',
-    tenantId,
-    data: {
-      userId: 'user_01HX9VTPQR3KF8MZWBYD5N6JCE',
-      email: 'ada@example.com',
-      name: 'Ada',
-      role: 'admin',
-    },
-  };
+  return { ...structuredClone(eventCatalog['user.created'].examples[0]!), tenantId };
 }
 
 /** An `investigation.completed` of roughly `bytes` bytes (large frames for backpressure tests). */

@@ -2,9 +2,33 @@
  * `startReceiver`: a real webhook receiver on a loopback port for tests, benchmarks and the
  * reliability suite. Each request is answered by a `respond` function (status, headers, delay,
  * or hang), recorded with its raw body and headers, and waiters resolve on arrival (no polling).
+ * `createLoopbackWebhooks`: a sender allowed to deliver to that receiver (http, 127.0.0.1).
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { WEBHOOK_DEFAULTS, type WebhookConfig } from './config.js';
+import { createWebhooks, type Webhooks, type WebhooksOptions } from './service.js';
+
+/**
+ * A sender for tests and benchmarks: http and private (loopback) destinations allowed over the
+ * defaults, then `config`; a silent logger and a fresh registry unless given. Not started.
+ * @example
+ * const webhooks = createLoopbackWebhooks({ log, storage: { kind: 'memory' }, config: { concurrency: 1 } });
+ * await webhooks.start();
+ */
+export function createLoopbackWebhooks(
+  options: Omit<WebhooksOptions, 'config' | 'logger' | 'registry'> &
+    Partial<Pick<WebhooksOptions, 'logger' | 'registry'>> & { config?: Partial<WebhookConfig> },
+): Webhooks {
+  return createWebhooks({
+    logger: pino({ level: 'silent' }),
+    registry: new Registry(),
+    ...options,
+    config: { ...WEBHOOK_DEFAULTS, allowHttp: true, allowPrivate: true, ...options.config },
+  });
+}
 
 /** One request the receiver got. */
 export interface ReceivedRequest {

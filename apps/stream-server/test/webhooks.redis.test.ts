@@ -15,6 +15,7 @@ import { createRedisEventLog, type EventLog } from '@causeflow/bus';
 import {
   deleteKeys,
   freePort,
+  persistentRedisArgs,
   REDIS_REQUIRED,
   REDIS_URL,
   RedisProcess,
@@ -336,16 +337,7 @@ async function listening(url: string, child: ChildProcess, output: () => string)
 /** A private `redis-server` with an fsync-always AOF in a temp dir, removed after the test. */
 async function privateRedis(): Promise<RedisProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'cf-wh-redis-'));
-  const redis = new RedisProcess(await freePort(), [
-    '--save',
-    '',
-    '--appendonly',
-    'yes',
-    '--appendfsync',
-    'always',
-    '--dir',
-    dir,
-  ]);
+  const redis = new RedisProcess(await freePort(), persistentRedisArgs(dir));
   await redis.start();
   cleanups.push(async () => {
     await redis.stop('SIGKILL');

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   CuttableProxy,
   freePort,
+  persistentRedisArgs,
   REDIS_REQUIRED,
   RedisProcess,
   redisServerAvailable,
@@ -150,16 +151,7 @@ describe.skipIf(!available)('Redis event log under faults (own redis-server)', (
   it('with persistence, delivers what was appended while a subscriber was cut off, once, in order', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'causeflow-redis-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const redis = await server([
-      '--save',
-      '',
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      'always',
-      '--dir',
-      dir,
-    ]);
+    const redis = await server(persistentRedisArgs(dir));
     await redis.start();
     const proxy = new CuttableProxy(await freePort(), redis.port);
     await proxy.open();

@@ -31,6 +31,14 @@ export function freePort(): Promise<number>;
 export function redisServerAvailable(): Promise<boolean>;
 
 /**
+ * `redis-server` arguments for a server whose writes survive a crash: no RDB snapshots, an AOF
+ * fsynced on every write, in `dir`.
+ * @example
+ * const redis = new RedisProcess(await freePort(), persistentRedisArgs(dir));
+ */
+export function persistentRedisArgs(dir: string): string[];
+
+/**
  * A `redis-server` child process on a fixed port, which a test can kill and start again.
  * @example
  * const redis = new RedisProcess(await freePort());

@@ -101,6 +101,16 @@ export async function redisServerAvailable() {
   }
 }
 
+/**
+ * `redis-server` arguments for a server whose writes survive a crash: no RDB snapshots, an AOF
+ * fsynced on every write, in `dir`.
+ * @param {string} dir
+ * @returns {string[]}
+ */
+export function persistentRedisArgs(dir) {
+  return ['--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir];
+}
+
 /** A `redis-server` child process on a fixed port, which a test can kill and start again. */
 export class RedisProcess {
   /** @type {import('node:child_process').ChildProcess | undefined} */

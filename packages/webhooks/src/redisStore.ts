@@ -10,6 +10,7 @@
  * The global keys make these scripts single-Redis only (not Redis Cluster).
  */
 import { Redis, type RedisOptions } from 'ioredis';
+import type { DeliveriesQuery } from './input.js';
 import type { AttemptUpdate, DeliveryPage, EndpointLimits, WebhookStore } from './store.js';
 import type { Attempt, Delivery, DeliveryStatus, StoredEndpoint } from './types.js';
 
@@ -301,7 +302,7 @@ class RedisWebhookStore implements WebhookStore {
   async listDeliveries(
     tenantId: string,
     endpointId: string,
-    query: { status?: DeliveryStatus; limit: number; after?: string },
+    query: DeliveriesQuery,
   ): Promise<DeliveryPage> {
     const l = this.#log(tenantId, endpointId);
     let max = '+inf';

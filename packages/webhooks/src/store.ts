@@ -3,6 +3,7 @@
  * dispatch checkpoint. Two implementations with the same contract: memory (dev mode, one
  * process) and Redis (`createRedisWebhookStore`, shared by every instance).
  */
+import type { DeliveriesQuery } from './input.js';
 import type { Attempt, Delivery, DeliveryStatus, StoredEndpoint } from './types.js';
 
 /** Bounds a create must respect. */
@@ -65,7 +66,7 @@ export interface WebhookStore {
   listDeliveries(
     tenantId: string,
     endpointId: string,
-    query: { status?: DeliveryStatus; limit: number; after?: string },
+    query: DeliveriesQuery,
   ): Promise<DeliveryPage>;
   /** Pending deliveries of the tenant and of everyone. */
   pendingCounts(tenantId: string): Promise<{ tenant: number; total: number }>;
@@ -232,7 +233,7 @@ class MemoryWebhookStore implements WebhookStore {
   async listDeliveries(
     tenantId: string,
     endpointId: string,
-    query: { status?: DeliveryStatus; limit: number; after?: string },
+    query: DeliveriesQuery,
   ): Promise<DeliveryPage> {
     const log = this.#tenants.get(tenantId)?.logs.get(endpointId);
     return log === undefined ? { deliveries: [], next: null } : pageOf(log, query);

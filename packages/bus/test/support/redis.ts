@@ -8,17 +8,7 @@ import { freePort, RedisProcess } from '@causeflow/devkit/redis';
 import { Redis } from 'ioredis';
 
 // The shared helpers (one copy for every package's tests and the benchmarks).
-export {
-  deleteKeys,
-  freePort,
-  REDIS_REQUIRED,
-  REDIS_URL,
-  RedisProcess,
-  redisReachable,
-  redisServerAvailable,
-  START_REDIS_HINT,
-  uniquePrefix,
-} from '@causeflow/devkit/redis';
+export * from '@causeflow/devkit/redis';
 
 /**
  * A TCP proxy in front of Redis whose link can be cut and restored, on a fixed port. While

@@ -4,6 +4,7 @@
  */
 import { type CauseFlowEvent, eventCatalog } from '@causeflow/events';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { startTestServer, type TestServer } from '../src/testing.js';
 
 /** An open stream read with plain `fetch`. */
 export interface RawStream {
@@ -175,5 +176,22 @@ export function bigEvent(tenantId: string, bytes: number): CauseFlowEvent {
       confidence: 0.5,
       recommendedActions: actions,
     },
+  };
+}
+
+/**
+ * A `server(options)` that starts a test server and queues its close on `cleanups` (run by the
+ * test file's own afterEach, in reverse order with its other cleanups).
+ * @example
+ * const server = serverStarter(cleanups);
+ * const s = await server({ heartbeatMs: 50 });
+ */
+export function serverStarter(
+  cleanups: (() => unknown)[],
+): (options?: Parameters<typeof startTestServer>[0]) => Promise<TestServer> {
+  return async (options = {}) => {
+    const s = await startTestServer(options);
+    cleanups.push(() => s.close());
+    return s;
   };
 }

@@ -6,24 +6,15 @@ import {
   CuttableProxy,
   freePort,
   persistentRedisArgs,
-  REDIS_REQUIRED,
   RedisProcess,
-  redisServerAvailable,
-  START_REDIS_HINT,
+  redisServerForTests,
 } from '../test/support/redis.js';
 import { sampleEvents } from './conformance.js';
 import { BusUnavailableError } from './errors.js';
 import { createRedisEventLog } from './redis.js';
 import type { BusLogger, EventLog, StoredEvent } from './types.js';
 
-const available = await redisServerAvailable();
-if (!available && REDIS_REQUIRED) {
-  throw new Error(`CI=true but redis-server is not installed; ${START_REDIS_HINT}`);
-}
-
-if (!available) {
-  process.stderr.write(`Redis fault tests skipped: redis-server is not installed\n`);
-}
+const available = await redisServerForTests('Redis fault tests');
 
 const WAIT = { timeout: 10_000, interval: 20 };
 

@@ -31,6 +31,15 @@ export function freePort(): Promise<number>;
 export function redisServerAvailable(): Promise<boolean>;
 
 /**
+ * Whether tests that start their own `redis-server` can run: throws under CI when the binary is
+ * missing, else writes `<what> skipped: …` on stderr once and returns false.
+ * @example
+ * const available = await redisServerForTests('Redis fault tests');
+ * describe.skipIf(!available)('faults', () => {});
+ */
+export function redisServerForTests(what: string): Promise<boolean>;
+
+/**
  * `redis-server` arguments for a server whose writes survive a crash: no RDB snapshots, an AOF
  * fsynced on every write, in `dir`.
  * @example

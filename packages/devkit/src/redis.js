@@ -102,6 +102,21 @@ export async function redisServerAvailable() {
 }
 
 /**
+ * Whether tests that start their own `redis-server` can run: throws under CI when the binary is
+ * missing, else writes `<what> skipped: …` on stderr once and returns false.
+ * @param {string} what
+ * @returns {Promise<boolean>}
+ */
+export async function redisServerForTests(what) {
+  const available = await redisServerAvailable();
+  if (!available && REDIS_REQUIRED) {
+    throw new Error(`CI=true but redis-server is not installed; ${START_REDIS_HINT}`);
+  }
+  if (!available) process.stderr.write(`${what} skipped: redis-server is not installed\n`);
+  return available;
+}
+
+/**
  * `redis-server` arguments for a server whose writes survive a crash: no RDB snapshots, an AOF
  * fsynced on every write, in `dir`.
  * @param {string} dir

@@ -4,11 +4,12 @@
  * server (`dist/main.js`) in a child process configured by environment variables.
  */
 import { randomBytes } from 'node:crypto';
-import { connect } from 'node:net';
+import { rawRequest, serialisedBufferTexts } from '@causeflow/devkit/wire';
 import { signToken } from '@causeflow/stream-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mib, quantile, report } from '../src/figures.js';
 import { sleep } from '../src/net.js';
+import { healthProbe } from '../src/probes.js';
 import { type ServerProcess, startServerProcess } from '../src/process.js';
 import { sized } from '../src/scale.js';
 
@@ -32,26 +33,6 @@ async function start(env: Record<string, string>, onOutput?: (chunk: Buffer) => 
 /** `[{},{},…]` of at most `bytes` bytes. */
 function emptyObjects(bytes: number): string {
   return `[${Array.from({ length: Math.floor((bytes - 1) / 3) }, () => '{}').join(',')}]`;
-}
-
-/** Polls /healthz back to back until `stop()`; returns every latency in ms. */
-function healthProbe(url: string): { stop: () => Promise<number[]> } {
-  const latencies: number[] = [];
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const started = performance.now();
-      await fetch(`${url}/healthz`).then((r) => r.arrayBuffer());
-      latencies.push(performance.now() - started);
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      return latencies;
-    },
-  };
 }
 
 describe('batch-error amplification', () => {
@@ -128,40 +109,6 @@ describe('batch-error amplification', () => {
   );
 });
 
-/** Sends raw bytes; resolves with the answer once the server closes the connection. */
-function raw(port: number, request: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    let answer = '';
-    socket.on('data', (chunk) => {
-      answer += String(chunk);
-    });
-    socket.on('error', reject);
-    socket.on('close', () => resolve(answer));
-    socket.write(request);
-  });
-}
-
-/** The text of every serialised Buffer (`{"type":"Buffer","data":[…]}`) in the log output. */
-function decodedBuffers(output: string): string {
-  const texts: string[] = [];
-  for (const line of output.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    try {
-      JSON.parse(line, (_key, value: unknown) => {
-        const buffer = value as { type?: unknown; data?: unknown } | null;
-        if (buffer?.type === 'Buffer' && Array.isArray(buffer.data)) {
-          texts.push(Buffer.from(buffer.data as number[]).toString('latin1'));
-        }
-        return value;
-      });
-    } catch {
-      // not a log line
-    }
-  }
-  return texts.join('\n');
-}
-
 describe('secret-free logs', () => {
   it('logs no token and no ticket at LOG_LEVEL=debug, whatever the requests carrying them', async ({
     task,
@@ -229,10 +176,11 @@ describe('secret-free logs', () => {
         `GET ${stream}?ticket=${t} HTTP/1.1\r\n${host}Transfer-Encoding: chunked\r\n${auth(publisher)}\r\nzz\r\n`,
     ];
     const answers: string[] = [];
-    for (const build of malformed) answers.push(await raw(server.port, build(await ticket())));
+    for (const build of malformed)
+      answers.push(await rawRequest(server.port, build(await ticket())));
     await server.kill('SIGTERM');
     const output = Buffer.concat(chunks).toString('utf8');
-    const haystack = output + decodedBuffers(output);
+    const haystack = output + serialisedBufferTexts(output);
     const secrets = [...tokens, ...tickets];
     const needles = secrets.flatMap((s) => [s, s.split('.')[2] ?? s]);
     const found = needles.filter((needle) => haystack.includes(needle));

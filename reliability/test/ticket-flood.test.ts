@@ -12,6 +12,7 @@ import { CONFIG_DEFAULTS, signToken } from '@causeflow/stream-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { quantile, report } from '../src/figures.js';
 import { mapLimit, sleep } from '../src/net.js';
+import { healthProbe, requestTicket } from '../src/probes.js';
 import { type ServerProcess, startServerProcess } from '../src/process.js';
 import { SERVER_MAIN_OVERRIDE, sized } from '../src/scale.js';
 
@@ -28,50 +29,6 @@ afterEach(async () => {
 const secret = randomBytes(32).toString('base64url');
 const tenantToken = (tenantId: string) =>
   signToken({ secret, claims: { tenantId, scope: 'events:read' } });
-
-interface Answer {
-  readonly status: number;
-  readonly code: string | undefined;
-  readonly retryAfter: string | null;
-  readonly ticket: string | undefined;
-  readonly ms: number;
-}
-
-async function requestTicket(url: string, token: string): Promise<Answer> {
-  const started = performance.now();
-  const res = await fetch(`${url}/v1/notifications/tickets`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${token}` },
-  });
-  const body = (await res.json()) as { ticket?: string; error?: { code: string } };
-  return {
-    status: res.status,
-    code: body.error?.code,
-    retryAfter: res.headers.get('retry-after'),
-    ticket: body.ticket,
-    ms: performance.now() - started,
-  };
-}
-
-/** Polls /healthz back to back until `stop()`; returns every latency in ms. */
-function healthProbe(url: string): { stop: () => Promise<number[]> } {
-  const latencies: number[] = [];
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const started = performance.now();
-      await fetch(`${url}/healthz`).then((r) => r.arrayBuffer());
-      latencies.push(performance.now() - started);
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      return latencies;
-    },
-  };
-}
 
 describe.skipIf(!HAS_QUOTAS)('ticket flooding', () => {
   const perTenant = sized(500, 1000);

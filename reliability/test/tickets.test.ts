@@ -9,6 +9,7 @@ import { signToken } from '@causeflow/stream-server';
 import { afterAll, describe, expect, it } from 'vitest';
 import { quantile, report } from '../src/figures.js';
 import { mapLimit } from '../src/net.js';
+import { healthProbe, requestTicket } from '../src/probes.js';
 import { type ServerProcess, startServerProcess } from '../src/process.js';
 import { sized } from '../src/scale.js';
 
@@ -18,14 +19,6 @@ let server: ServerProcess | undefined;
 afterAll(async () => {
   await server?.kill();
 });
-
-interface Answer {
-  readonly status: number;
-  readonly code: string | undefined;
-  readonly retryAfter: string | null;
-  readonly ticket: string | undefined;
-  readonly ms: number;
-}
 
 describe('ticket flooding', () => {
   it('holds the per-tenant quota and the global bound without locking out other tenants', async ({
@@ -44,30 +37,8 @@ describe('ticket flooding', () => {
     const { url } = server;
     const tokenOf = (tenantId: string) =>
       signToken({ secret, claims: { tenantId, scope: 'events:read' } });
-    async function ask(token: string): Promise<Answer> {
-      const started = performance.now();
-      const res = await fetch(`${url}/v1/notifications/tickets`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${token}` },
-      });
-      const body = (await res.json()) as { ticket?: string; error?: { code: string } };
-      return {
-        status: res.status,
-        code: body.error?.code,
-        ticket: body.ticket,
-        retryAfter: res.headers.get('retry-after'),
-        ms: performance.now() - started,
-      };
-    }
-    const healthz: number[] = [];
-    let flooding = true;
-    const prober = (async () => {
-      while (flooding) {
-        const started = performance.now();
-        await fetch(`${url}/healthz`);
-        healthz.push(performance.now() - started);
-      }
-    })();
+    const ask = (token: string) => requestTicket(url, token);
+    const probe = healthProbe(url);
 
     const floodSize = sized(PER_TENANT * 3, PER_TENANT * 10);
     const greedy = await tokenOf('ten_greedy');
@@ -87,8 +58,7 @@ describe('ticket flooding', () => {
       return mapLimit(Array.from({ length: PER_TENANT }), 4, () => ask(token));
     });
     const late = await ask(await tokenOf('ten_late'));
-    flooding = false;
-    await prober;
+    const healthz = await probe.stop();
 
     const issued = flood.filter((a) => a.status === 200);
     const refused = flood.filter((a) => a.status === 429);

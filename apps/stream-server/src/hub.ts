@@ -8,7 +8,7 @@ import type { EventLog, StoredEvent, Unsubscribe } from '@causeflow/bus';
 import { CONTROL_EVENTS, type PingData } from '@causeflow/events';
 import type { Logger } from 'pino';
 import type { StreamConnection } from './connection.js';
-import { createExpiryWheel } from './expiry.js';
+import { createExpiryWheel, type ExpiryWheel } from './expiry.js';
 import type { DisconnectReason, ServerMetrics } from './metrics.js';
 import { formatFrame } from './sse.js';
 
@@ -60,22 +60,34 @@ export interface StreamHubOptions {
   readonly now: () => number;
 }
 
-/**
- * Subscribes to `log` once and starts the heartbeat timer.
- * @example
- * const hub = createStreamHub({ log, metrics, logger, heartbeatMs: 30_000, now: Date.now });
- */
-export function createStreamHub(options: StreamHubOptions): StreamHub {
-  const { metrics, logger } = options;
-  const byTenant = new Map<string, Set<StreamConnection>>();
-  let total = 0;
-  const expiry = createExpiryWheel<StreamConnection>({
-    now: options.now,
-    onExpired: (connection) => connection.close('token_expired'),
-  });
+/** The hub of one instance: tenant → open connections, fed by one log subscription. */
+class Hub implements StreamHub {
+  readonly #byTenant = new Map<string, Set<StreamConnection>>();
+  #total = 0;
+  readonly #metrics: ServerMetrics;
+  readonly #logger: Logger;
+  readonly #expiry: ExpiryWheel<StreamConnection>;
+  readonly #unsubscribe: Unsubscribe;
+  readonly #heartbeat: ReturnType<typeof setInterval>;
 
-  function onEvent(stored: StoredEvent): void {
-    const connections = byTenant.get(stored.event.tenantId);
+  constructor(options: StreamHubOptions) {
+    this.#metrics = options.metrics;
+    this.#logger = options.logger;
+    this.#expiry = createExpiryWheel<StreamConnection>({
+      now: options.now,
+      onExpired: (connection) => connection.close('token_expired'),
+    });
+    this.#unsubscribe = options.log.subscribe((stored) => this.#onEvent(stored));
+    this.#heartbeat = startHeartbeat({
+      everyMs: options.heartbeatMs,
+      now: options.now,
+      idle: () => this.#total === 0,
+      forEachConnection: (fn) => this.#forEachConnection(fn),
+    });
+  }
+
+  #onEvent(stored: StoredEvent): void {
+    const connections = this.#byTenant.get(stored.event.tenantId);
     if (connections === undefined) return;
     let frame: Buffer | undefined;
     let delivered = 0;
@@ -91,7 +103,7 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
           try {
             frame = eventFrame(stored);
           } catch (error) {
-            logger.error(
+            this.#logger.error(
               { err: error, cursor: stored.cursor },
               'event could not be framed; skipped',
             );
@@ -100,82 +112,88 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
         }
         if (connection.deliverLive(stored, frame)) delivered += 1;
       } catch (error) {
-        failed(connection, error);
+        this.#failed(connection, error);
       }
     }
-    if (delivered > 0) metrics.eventsDelivered.inc(delivered);
-  }
-
-  function remove(connection: StreamConnection): void {
-    const set = byTenant.get(connection.tenantId);
-    if (set === undefined || !set.delete(connection)) return;
-    if (set.size === 0) byTenant.delete(connection.tenantId);
-    total -= 1;
-    expiry.remove(connection, connection.expiresAtMs);
-    metrics.connections.dec();
+    if (delivered > 0) this.#metrics.eventsDelivered.inc(delivered);
   }
 
   /** Closes a connection whose delivery threw and makes sure it is unregistered. */
-  function failed(connection: StreamConnection, error: unknown): void {
-    logger.error(
+  #failed(connection: StreamConnection, error: unknown): void {
+    this.#logger.error(
       { err: error, tenantId: connection.tenantId },
       'delivery failed; closing the stream',
     );
     try {
       connection.close('error');
     } catch (closeError) {
-      logger.error({ err: closeError }, 'closing a failed stream threw');
+      this.#logger.error({ err: closeError }, 'closing a failed stream threw');
     }
-    remove(connection);
+    this.remove(connection);
   }
 
-  function forEachConnection(fn: (connection: StreamConnection) => void): void {
+  #forEachConnection(fn: (connection: StreamConnection) => void): void {
     // Closing a connection removes only itself (and its tenant's emptied Set): safe while iterating.
     // A throw for one connection (a ping write, a close) never skips the others.
-    for (const set of byTenant.values()) {
+    for (const set of this.#byTenant.values()) {
       for (const connection of set) {
         try {
           fn(connection);
         } catch (error) {
-          failed(connection, error);
+          this.#failed(connection, error);
         }
       }
     }
   }
 
-  const unsubscribe: Unsubscribe = options.log.subscribe(onEvent);
-  const heartbeat = startHeartbeat({
-    everyMs: options.heartbeatMs,
-    now: options.now,
-    idle: () => total === 0,
-    forEachConnection,
-  });
+  add(connection: StreamConnection): void {
+    let set = this.#byTenant.get(connection.tenantId);
+    if (set === undefined) {
+      set = new Set();
+      this.#byTenant.set(connection.tenantId, set);
+    }
+    if (set.has(connection)) return;
+    set.add(connection);
+    this.#total += 1;
+    this.#expiry.add(connection, connection.expiresAtMs);
+    this.#metrics.connections.inc();
+  }
 
-  return {
-    add(connection) {
-      let set = byTenant.get(connection.tenantId);
-      if (set === undefined) {
-        set = new Set();
-        byTenant.set(connection.tenantId, set);
-      }
-      if (set.has(connection)) return;
-      set.add(connection);
-      total += 1;
-      expiry.add(connection, connection.expiresAtMs);
-      metrics.connections.inc();
-    },
-    remove,
-    count: (tenantId) => byTenant.get(tenantId)?.size ?? 0,
-    closeAll(reason) {
-      forEachConnection((connection) => connection.close(reason));
-    },
-    stats: () => collectStats(total, forEachConnection),
-    stop() {
-      unsubscribe();
-      clearInterval(heartbeat);
-      expiry.stop();
-    },
-  };
+  remove(connection: StreamConnection): void {
+    const set = this.#byTenant.get(connection.tenantId);
+    if (set === undefined || !set.delete(connection)) return;
+    if (set.size === 0) this.#byTenant.delete(connection.tenantId);
+    this.#total -= 1;
+    this.#expiry.remove(connection, connection.expiresAtMs);
+    this.#metrics.connections.dec();
+  }
+
+  count(tenantId: string): number {
+    return this.#byTenant.get(tenantId)?.size ?? 0;
+  }
+
+  closeAll(reason: DisconnectReason): void {
+    this.#forEachConnection((connection) => connection.close(reason));
+  }
+
+  stats(): HubStats {
+    return collectStats(this.#total, (fn) => this.#forEachConnection(fn));
+  }
+
+  stop(): void {
+    this.#unsubscribe();
+    clearInterval(this.#heartbeat);
+    this.#expiry.stop();
+  }
+}
+
+/**
+ * Subscribes to `log` once and starts the heartbeat timer.
+ * @example
+ * const hub = createStreamHub({ log, metrics, logger, heartbeatMs: 30_000, now: Date.now });
+ */
+export function createStreamHub(options: StreamHubOptions): StreamHub {
+  return new Hub(options);
 }
 
 type ForEachConnection = (fn: (connection: StreamConnection) => void) => void;

@@ -3,6 +3,7 @@
  * reachable (required under CI=true), the Redis store.
  */
 import { randomBytes } from 'node:crypto';
+import { REDIS_REQUIRED, REDIS_URL, redisReachable as redisUp } from '@causeflow/devkit/redis';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { StreamServerError } from './errors.js';
@@ -14,23 +15,8 @@ import {
 } from './tickets.js';
 import { createRedisTicketStore } from './ticketsRedis.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const REQUIRED = process.env.CI === 'true' || process.env.CI === '1';
-
-async function redisUp(): Promise<boolean> {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, retryStrategy: () => null });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
-const redisReachable = await redisUp();
-if (!redisReachable && REQUIRED)
+const redisReachable = await redisUp(REDIS_URL);
+if (!redisReachable && REDIS_REQUIRED)
   throw new Error(`CI=true but Redis at ${REDIS_URL} is unreachable`);
 
 const clients: Redis[] = [];

@@ -1,7 +1,14 @@
 import { createMemoryEventLog, type EventLog, type StoredEvent } from '@causeflow/bus';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../src/testing.js';
-import { incidentCreated, openStream, type RawStream, until, userCreated } from './helpers.js';
+import type { TestServer } from '../src/testing.js';
+import {
+  incidentCreated,
+  openStream,
+  type RawStream,
+  serverStarter,
+  until,
+  userCreated,
+} from './helpers.js';
 
 const STREAM = '/v1/notifications/stream';
 const cleanups: (() => unknown)[] = [];
@@ -9,11 +16,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function server(options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
-  const s = await startTestServer(options);
-  cleanups.push(() => s.close());
-  return s;
-}
+const server = serverStarter(cleanups);
 async function stream(url: string, options: Parameters<typeof openStream>[1]): Promise<RawStream> {
   const s = await openStream(url, options);
   cleanups.push(() => s.close());

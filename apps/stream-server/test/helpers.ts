@@ -2,8 +2,9 @@
  * Test helpers: a raw-fetch SSE reader (eventsource-parser over the response body) and valid
  * sample events.
  */
-import type { CauseFlowEvent } from '@causeflow/events';
+import { type CauseFlowEvent, eventCatalog } from '@causeflow/events';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { startTestServer, type TestServer } from '../src/testing.js';
 
 /** An open stream read with plain `fetch`. */
 export interface RawStream {
@@ -155,19 +156,9 @@ export function remediationApproved(tenantId: string, incidentId = 'inc_T0'): Ca
   };
 }
 
-/** A valid `user.created` for `tenantId`. */
+/** A valid `user.created` of `tenantId`: the catalog's first example (one copy, from the schema). */
 export function userCreated(tenantId: string): CauseFlowEvent {
-  return {
-    event: 'user.created',
-    timestamp: '2024-04-01T10:05:00Z',
-    tenantId,
-    data: {
-      userId: 'user_01HX9VTPQR3KF8MZWBYD5N6JCE',
-      email: 'ada@example.com',
-      name: 'Ada',
-      role: 'admin',
-    },
-  };
+  return { ...structuredClone(eventCatalog['user.created'].examples[0]!), tenantId };
 }
 
 /** An `investigation.completed` of roughly `bytes` bytes (large frames for backpressure tests). */
@@ -185,5 +176,22 @@ export function bigEvent(tenantId: string, bytes: number): CauseFlowEvent {
       confidence: 0.5,
       recommendedActions: actions,
     },
+  };
+}
+
+/**
+ * A `server(options)` that starts a test server and queues its close on `cleanups` (run by the
+ * test file's own afterEach, in reverse order with its other cleanups).
+ * @example
+ * const server = serverStarter(cleanups);
+ * const s = await server({ heartbeatMs: 50 });
+ */
+export function serverStarter(
+  cleanups: (() => unknown)[],
+): (options?: Parameters<typeof startTestServer>[0]) => Promise<TestServer> {
+  return async (options = {}) => {
+    const s = await startTestServer(options);
+    cleanups.push(() => s.close());
+    return s;
   };
 }

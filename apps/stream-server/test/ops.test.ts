@@ -4,19 +4,14 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { createConfig } from '../src/config.js';
-import { startTestServer, type TestServer } from '../src/testing.js';
 import { signToken } from '../src/tokens.js';
-import { incidentCreated, openStream, type RawStream, until } from './helpers.js';
+import { incidentCreated, openStream, type RawStream, serverStarter, until } from './helpers.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-async function server(options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
-  const s = await startTestServer(options);
-  cleanups.push(() => s.close());
-  return s;
-}
+const server = serverStarter(cleanups);
 async function stream(
   url: string,
   token: string,

@@ -7,12 +7,13 @@ import {
 import type { StreamResetData } from '@causeflow/events';
 import { EventSource } from 'eventsource';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../src/testing.js';
+import type { TestServer } from '../src/testing.js';
 import {
   bigEvent,
   incidentCreated,
   openStream,
   type RawStream,
+  serverStarter,
   until,
   userCreated,
 } from './helpers.js';
@@ -23,11 +24,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function server(options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
-  const s = await startTestServer(options);
-  cleanups.push(() => s.close());
-  return s;
-}
+const server = serverStarter(cleanups);
 async function stream(url: string, options: Parameters<typeof openStream>[1]): Promise<RawStream> {
   const s = await openStream(url, options);
   cleanups.push(() => s.close());

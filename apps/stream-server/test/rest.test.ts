@@ -4,8 +4,14 @@
  */
 import { BusUnavailableError, createMemoryEventLog, type EventLog } from '@causeflow/bus';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../src/testing.js';
-import { incidentCreated, openStream, remediationApproved, userCreated } from './helpers.js';
+import type { TestServer } from '../src/testing.js';
+import {
+  incidentCreated,
+  openStream,
+  remediationApproved,
+  serverStarter,
+  userCreated,
+} from './helpers.js';
 import { getEvents, page, READ_SCOPE } from './rest.support.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -13,11 +19,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function server(options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
-  const s = await startTestServer(options);
-  cleanups.push(() => s.close());
-  return s;
-}
+const server = serverStarter(cleanups);
 
 async function reader(s: TestServer, tenantId: string): Promise<string> {
   return s.token({ tenantId, scope: READ_SCOPE });

@@ -3,9 +3,9 @@
  * every token and ticket this test uses — well-formed requests, refused ones and requests Node
  * cannot parse — is searched for in every line the server logged.
  */
-import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { createMemoryEventLog } from '@causeflow/bus';
+import { rawRequest, serialisedBufferTexts } from '@causeflow/devkit/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type RunningServer, type StreamServerApp } from '../src/app.js';
 import { createConfig } from '../src/config.js';
@@ -46,33 +46,6 @@ afterAll(async () => {
 
 const sign = (claims: Parameters<typeof signToken>[0]['claims']) =>
   signToken({ secret: SECRET, claims, issuer: undefined, audience: undefined });
-
-/** Sends `request` on a raw socket; resolves with the answer once the server closes. */
-function raw(request: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port: running.port });
-    let answer = '';
-    socket.on('data', (chunk) => {
-      answer += String(chunk);
-    });
-    socket.on('error', reject);
-    socket.on('close', () => resolve(answer));
-    socket.write(request);
-  });
-}
-
-/** The text of every serialised Buffer in a JSON log line. */
-function decodedBuffers(line: string): string {
-  const texts: string[] = [];
-  JSON.parse(line, (_key, value: unknown) => {
-    const buffer = value as { type?: unknown; data?: unknown } | null;
-    if (buffer?.type === 'Buffer' && Array.isArray(buffer.data)) {
-      texts.push(Buffer.from(buffer.data as number[]).toString('latin1'));
-    }
-    return value;
-  });
-  return texts.join('\n');
-}
 
 async function ticket(token: string): Promise<string> {
   const res = await fetch(`${running.url}/v1/notifications/tickets`, {
@@ -138,13 +111,14 @@ describe('logs at LOG_LEVEL=debug', () => {
     ]) {
       const unused = await ticket(reader);
       secrets.push(unused);
-      answers.push(await raw(build(unused)));
+      answers.push(await rawRequest(running.port, build(unused)));
     }
     for (const answer of answers) expect(answer).toMatch(/^HTTP\/1\.1 4\d\d /);
 
     // The run did log at debug level, including the requests Node refused.
     // Buffers (Node's `rawPacket`) are logged as {"type":"Buffer","data":[…bytes]}: decode them too.
-    const all = lines.join('') + lines.map(decodedBuffers).join('');
+    const output = lines.join('');
+    const all = output + serialisedBufferTexts(output);
     expect(all).toContain('"msg":"client error"');
     expect(all).toContain('"msg":"request"');
     expect(lines.length).toBeGreaterThan(20);

@@ -8,11 +8,20 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRedisEventLog, type EventLog } from '@causeflow/bus';
+import {
+  deleteKeys,
+  freePort,
+  persistentRedisArgs,
+  REDIS_REQUIRED,
+  REDIS_URL,
+  RedisProcess,
+  redisReachable,
+  uniquePrefix,
+} from '@causeflow/devkit/redis';
 import { startReceiver } from '@causeflow/webhooks/testing';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -21,29 +30,8 @@ import { startTestServer, type TestServer } from '../src/testing.js';
 import { signToken } from '../src/tokens.js';
 import { incidentCreated } from './helpers.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const CI = process.env.CI === 'true' || process.env.CI === '1';
-
-async function reachable(url: string): Promise<boolean> {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: 1000,
-    retryStrategy: () => null,
-    maxRetriesPerRequest: 0,
-  });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
-
-const available = await reachable(REDIS_URL);
-if (!available && CI) throw new Error(`Redis is required under CI (${REDIS_URL})`);
+const available = await redisReachable(REDIS_URL);
+if (!available && REDIS_REQUIRED) throw new Error(`Redis is required under CI (${REDIS_URL})`);
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -52,21 +40,12 @@ afterEach(async () => {
 const prefixes: string[] = [];
 afterAll(async () => {
   if (!available) return;
-  const client = new Redis(REDIS_URL);
-  for (const prefix of prefixes) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await client.del(...keys);
-    } while (cursor !== '0');
-  }
-  client.disconnect();
+  for (const prefix of prefixes) await deleteKeys(prefix);
 });
 
 /** A shared log prefix plus a webhook prefix for one test. */
 function prefixPair(): { log: string; webhooks: string } {
-  const base = `cftest:${randomBytes(6).toString('hex')}:`;
+  const base = uniquePrefix();
   prefixes.push(base);
   return { log: `${base}log:`, webhooks: `${base}wh:` };
 }
@@ -315,15 +294,6 @@ describe.skipIf(!available)('shutdown with deliveries in flight', () => {
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
 function spawnServer(env: Record<string, string>): { child: ChildProcess; output: () => string } {
   let output = '';
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
@@ -364,49 +334,16 @@ async function listening(url: string, child: ChildProcess, output: () => string)
   }, 30_000);
 }
 
-async function privateRedis(): Promise<{
-  url: string;
-  kill: () => Promise<void>;
-  start: () => Promise<void>;
-}> {
-  const port = await freePort();
+/** A private `redis-server` with an fsync-always AOF in a temp dir, removed after the test. */
+async function privateRedis(): Promise<RedisProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'cf-wh-redis-'));
-  const url = `redis://127.0.0.1:${port}`;
-  let child: ChildProcess | undefined;
-  const start = async () => {
-    child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'yes',
-        '--appendfsync',
-        'always',
-        '--dir',
-        dir,
-      ],
-      { stdio: 'ignore' },
-    );
-    await eventually(async () => ((await reachable(url)) ? true : undefined), 10_000);
-  };
-  const kill = async () => {
-    if (child !== undefined && child.exitCode === null && child.signalCode === null) {
-      const exited = once(child, 'exit');
-      child.kill('SIGKILL');
-      await exited;
-    }
-  };
-  await start();
+  const redis = new RedisProcess(await freePort(), persistentRedisArgs(dir));
+  await redis.start();
   cleanups.push(async () => {
-    await kill();
+    await redis.stop('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
-  return { url, kill, start };
+  return redis;
 }
 
 describe.skipIf(!available)('a Redis restart (with persistence)', () => {
@@ -437,7 +374,7 @@ describe.skipIf(!available)('a Redis restart (with persistence)', () => {
     await eventually(async () =>
       (await server.app.webhooks.store.stats()).pending === 20 ? true : undefined,
     );
-    await redis.kill();
+    await redis.stop('SIGKILL');
     await redis.start();
     await r.listen();
     await eventually(

@@ -8,10 +8,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createMemoryEventLog, createRedisEventLog, type EventLog } from '@causeflow/bus';
-import { createWebhooks, WEBHOOK_DEFAULTS, type Webhooks } from '@causeflow/webhooks';
+import { deleteKeys, redisReachable } from '@causeflow/devkit/redis';
+import {
+  WEBHOOK_DEFAULTS,
+  type WebhookConfig,
+  type WebhookStorage,
+  type Webhooks,
+} from '@causeflow/webhooks';
+import { createLoopbackWebhooks } from '@causeflow/webhooks/testing';
 import { Redis } from 'ioredis';
-import pino from 'pino';
-import { Registry } from 'prom-client';
 import { benchEvent, newRunTag } from '../events.js';
 import { metric } from '../harness/stats.js';
 import { BenchError, type Benchmark, type Metric, sized } from '../harness/types.js';
@@ -108,20 +113,20 @@ async function baseline(
   return bodies.length / ((performance.now() - started) / 1000);
 }
 
-function sender(log: EventLog, storage: Parameters<typeof createWebhooks>[0]['storage']): Webhooks {
-  return createWebhooks({
+function sender(
+  log: EventLog,
+  storage: WebhookStorage,
+  config: Partial<WebhookConfig> = {},
+): Webhooks {
+  return createLoopbackWebhooks({
     log,
     config: {
-      ...WEBHOOK_DEFAULTS,
-      allowHttp: true,
-      allowPrivate: true,
       concurrency: CONCURRENCY,
       maxPendingPerTenant: 1_000_000,
       maxPendingTotal: 1_000_000,
+      ...config,
     },
     storage,
-    logger: pino({ level: 'silent' }),
-    registry: new Registry(),
   });
 }
 
@@ -198,19 +203,11 @@ async function redisPerPending(
     keyPrefix: `${prefix}log:`,
     retention: count + 10,
   });
-  const webhooks = createWebhooks({
+  const webhooks = sender(
     log,
-    config: {
-      ...WEBHOOK_DEFAULTS,
-      allowHttp: true,
-      allowPrivate: true,
-      concurrency: 1,
-      maxPendingPerTenant: 1_000_000,
-    },
-    storage: { kind: 'redis', url: redisUrl, keyPrefix: `${prefix}wh:` },
-    logger: pino({ level: 'silent' }),
-    registry: new Registry(),
-  });
+    { kind: 'redis', url: redisUrl, keyPrefix: `${prefix}wh:` },
+    { concurrency: 1, maxPendingTotal: WEBHOOK_DEFAULTS.maxPendingTotal },
+  );
   const redis = new Redis(redisUrl);
   try {
     await receiver.call({ type: 'reset', hang: true });
@@ -237,31 +234,8 @@ async function redisPerPending(
     await receiver.call({ type: 'reset', hang: false });
     await webhooks.close();
     await log.close();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
     redis.disconnect();
-  }
-}
-
-async function redisReachable(url: string): Promise<boolean> {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: 1000,
-    retryStrategy: () => null,
-    maxRetriesPerRequest: 0,
-  });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
+    await deleteKeys(prefix, redisUrl);
   }
 }
 
@@ -328,14 +302,7 @@ export const webhooks: Benchmark = {
         }).finally(async () => {
           await redisHooks.close();
           await redisLog.close();
-          const redis = new Redis(context.options.redisUrl);
-          let cursor = '0';
-          do {
-            const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-            cursor = next;
-            if (keys.length > 0) await redis.del(...keys);
-          } while (cursor !== '0');
-          redis.disconnect();
+          await deleteKeys(prefix, context.options.redisUrl);
         });
         duplicates += red.duplicates;
         metrics.push(

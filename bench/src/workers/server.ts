@@ -4,7 +4,7 @@
  * time and memory (measured in this process, so the load generators' work never counts).
  */
 import type { EventLog, StoredEvent } from '@causeflow/bus';
-import { Redis } from 'ioredis';
+import { deleteKeys } from '@causeflow/devkit/redis';
 import { createBroadcaster } from '../baseline/broadcaster.js';
 import { serveWorker } from '../harness/ipc.js';
 
@@ -47,22 +47,6 @@ let running: Running | null = null;
 /** Publishes run one after another, as a producer awaiting each append would send them. */
 let queue: Promise<unknown> = Promise.resolve();
 
-/** Deletes every key under `prefix` (the streams a benchmark filled). */
-async function deleteKeys(url: string | undefined, prefix: string): Promise<void> {
-  const redis = new Redis(url ?? 'redis://127.0.0.1:6379', { lazyConnect: true });
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
-
 async function startCauseflow(spec: ServerSpec): Promise<{ info: ServerInfo; running: Running }> {
   const { startTestServer } = await import('@causeflow/stream-server/testing');
   let log: EventLog | undefined;
@@ -88,7 +72,7 @@ async function startCauseflow(spec: ServerSpec): Promise<{ info: ServerInfo; run
       async close() {
         await server.close();
         await log?.close();
-        if (spec.bus === 'redis' && spec.keyPrefix) await deleteKeys(spec.redisUrl, spec.keyPrefix);
+        if (spec.bus === 'redis' && spec.keyPrefix) await deleteKeys(spec.keyPrefix, spec.redisUrl);
       },
     },
   };

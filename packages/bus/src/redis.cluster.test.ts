@@ -1,24 +1,12 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  REDIS_REQUIRED,
-  RedisClusterProcess,
-  redisServerAvailable,
-  START_REDIS_HINT,
-  uniquePrefix,
-} from '../test/support/redis.js';
+import { RedisClusterProcess, redisServerForTests, uniquePrefix } from '../test/support/redis.js';
 import { describeEventLogConformance, sampleEvents } from './conformance.js';
 import { BusUnavailableError, PartialAppendError } from './errors.js';
 import { createRedisEventLog, type RedisEventLogOptions } from './redis.js';
 import type { EventLog, StoredEvent } from './types.js';
 
-const available = await redisServerAvailable();
-if (!available && REDIS_REQUIRED) {
-  throw new Error(`CI=true but redis-server is not installed; ${START_REDIS_HINT}`);
-}
-if (!available) {
-  process.stderr.write('Redis Cluster tests skipped: redis-server is not installed\n');
-}
+const available = await redisServerForTests('Redis Cluster tests');
 
 const WAIT = { timeout: 10_000, interval: 20 };
 

@@ -1,23 +1,11 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  freePort,
-  REDIS_REQUIRED,
-  RedisProcess,
-  redisServerAvailable,
-  START_REDIS_HINT,
-} from '../test/support/redis.js';
+import { freePort, RedisProcess, redisServerForTests } from '../test/support/redis.js';
 import { sampleEvents } from './conformance.js';
 import { createRedisEventLog } from './redis.js';
 import type { EventLog, StoredEvent } from './types.js';
 
-const available = await redisServerAvailable();
-if (!available && REDIS_REQUIRED) {
-  throw new Error(`CI=true but redis-server is not installed; ${START_REDIS_HINT}`);
-}
-if (!available) {
-  process.stderr.write('Redis command tests skipped: redis-server is not installed\n');
-}
+const available = await redisServerForTests('Redis command tests');
 
 /**
  * What a read costs on Redis, watched with MONITOR (which also shows the commands a Lua script

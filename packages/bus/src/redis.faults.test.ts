@@ -5,24 +5,16 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   CuttableProxy,
   freePort,
-  REDIS_REQUIRED,
+  persistentRedisArgs,
   RedisProcess,
-  redisServerAvailable,
-  START_REDIS_HINT,
+  redisServerForTests,
 } from '../test/support/redis.js';
 import { sampleEvents } from './conformance.js';
 import { BusUnavailableError } from './errors.js';
 import { createRedisEventLog } from './redis.js';
 import type { BusLogger, EventLog, StoredEvent } from './types.js';
 
-const available = await redisServerAvailable();
-if (!available && REDIS_REQUIRED) {
-  throw new Error(`CI=true but redis-server is not installed; ${START_REDIS_HINT}`);
-}
-
-if (!available) {
-  process.stderr.write(`Redis fault tests skipped: redis-server is not installed\n`);
-}
+const available = await redisServerForTests('Redis fault tests');
 
 const WAIT = { timeout: 10_000, interval: 20 };
 
@@ -150,16 +142,7 @@ describe.skipIf(!available)('Redis event log under faults (own redis-server)', (
   it('with persistence, delivers what was appended while a subscriber was cut off, once, in order', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'causeflow-redis-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const redis = await server([
-      '--save',
-      '',
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      'always',
-      '--dir',
-      dir,
-    ]);
+    const redis = await server(persistentRedisArgs(dir));
     await redis.start();
     const proxy = new CuttableProxy(await freePort(), redis.port);
     await proxy.open();

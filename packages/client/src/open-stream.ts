@@ -35,13 +35,29 @@ export function openStream(options: OpenStreamOptions): CauseFlowStream {
   return stream;
 }
 
+/** What one connection attempt of the fetch transport needs. */
+interface FetchContext {
+  readonly options: OpenStreamOptions;
+  readonly controller: StreamController;
+  readonly fetchImpl: typeof fetch;
+  readonly streamUrl: URL;
+  readonly heartbeatMs: number;
+  /** The server's `retry:` field. */
+  readonly setRetry: (ms: number) => void;
+}
+
 async function runFetchTransport(
   options: OpenStreamOptions,
   controller: StreamController,
 ): Promise<void> {
-  const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
-  const heartbeatMs = options.heartbeatMs ?? 30_000;
-  const streamUrl = withQuery(endpointUrl(options.url, STREAM_PATH), options);
+  const context: FetchContext = {
+    options,
+    controller,
+    fetchImpl: options.fetch ?? globalThis.fetch.bind(globalThis),
+    streamUrl: withQuery(endpointUrl(options.url, STREAM_PATH), options),
+    heartbeatMs: options.heartbeatMs ?? 30_000,
+    setRetry: (ms) => loop.setRetry(ms),
+  };
   let caughtUp = false;
   const loop = runReconnectLoop({
     signal: controller.signal,
@@ -51,126 +67,134 @@ async function runFetchTransport(
         await catchUpOverRest(options, controller);
         caughtUp = true;
       }
-      return connectOnce();
+      return connectOnce(context);
     },
     state: (state) => controller.state(state),
     error: (error) => controller.error(error),
   });
   await loop.done;
+}
 
-  async function request(connection: AbortController): Promise<Response | CauseFlowStreamError> {
-    let token: string;
-    try {
-      token = await resolveToken(options.token);
-    } catch (cause) {
-      return tokenError(cause);
-    }
-    const headers: Record<string, string> = {
-      accept: 'text/event-stream',
-      authorization: `Bearer ${token}`,
-    };
-    if (controller.lastEventId !== undefined) headers['last-event-id'] = controller.lastEventId;
-    try {
-      return await fetchImpl(streamUrl, { headers, signal: connection.signal });
-    } catch (cause) {
-      return await connectError(streamUrl, cause, fetchImpl);
-    }
+/** One GET of the stream with a fresh token and `Last-Event-ID`; a transport error as a value. */
+async function request(
+  { options, controller, fetchImpl, streamUrl }: FetchContext,
+  connection: AbortController,
+): Promise<Response | CauseFlowStreamError> {
+  let token: string;
+  try {
+    token = await resolveToken(options.token);
+  } catch (cause) {
+    return tokenError(cause);
   }
-
-  async function connectOnce(): Promise<AttemptOutcome> {
-    const connection = new AbortController();
-    const onClose = () => connection.abort();
-    controller.signal.addEventListener('abort', onClose, { once: true });
-    try {
-      let res = await request(connection);
-      if (
-        !(res instanceof CauseFlowStreamError) &&
-        res.status === 401 &&
-        !controller.signal.aborted
-      ) {
-        // The token may just have expired: ask for a fresh one once, right away.
-        await res.body?.cancel().catch(() => {});
-        res = await request(connection);
-      }
-      if (res instanceof CauseFlowStreamError) {
-        if (res.fatal) throw res;
-        return { receivedData: false, error: res };
-      }
-      if (!res.ok) {
-        const error = await errorFromResponse(res);
-        if (error.fatal) throw error;
-        return { receivedData: false, error };
-      }
-      const type = res.headers.get('content-type') ?? '';
-      if (!type.toLowerCase().startsWith('text/event-stream') || !res.body) {
-        await res.body?.cancel().catch(() => {});
-        return {
-          receivedData: false,
-          error: new CauseFlowStreamError(`expected text/event-stream, got "${type}"`, {
-            code: 'bad_response',
-            status: res.status,
-          }),
-        };
-      }
-      controller.state('open');
-      return await readBody(res.body, connection);
-    } finally {
-      controller.signal.removeEventListener('abort', onClose);
-      connection.abort();
-    }
+  const headers: Record<string, string> = {
+    accept: 'text/event-stream',
+    authorization: `Bearer ${token}`,
+  };
+  if (controller.lastEventId !== undefined) headers['last-event-id'] = controller.lastEventId;
+  try {
+    return await fetchImpl(streamUrl, { headers, signal: connection.signal });
+  } catch (cause) {
+    return await connectError(streamUrl, cause, fetchImpl);
   }
+}
 
-  async function readBody(
-    body: ReadableStream<Uint8Array>,
-    connection: AbortController,
-  ): Promise<AttemptOutcome> {
-    let receivedData = false;
-    let idle = false;
-    const watchdog = createWatchdog(heartbeatMs * 2.5, () => {
-      idle = true;
-      connection.abort();
-    });
-    const decoder = createSseDecoder({
-      onMessage: (message) => {
-        receivedData = true;
+/** One connection: request (once more on a 401), check the response, read it until it ends. */
+async function connectOnce(context: FetchContext): Promise<AttemptOutcome> {
+  const { controller } = context;
+  const connection = new AbortController();
+  const onClose = () => connection.abort();
+  controller.signal.addEventListener('abort', onClose, { once: true });
+  try {
+    let res = await request(context, connection);
+    if (
+      !(res instanceof CauseFlowStreamError) &&
+      res.status === 401 &&
+      !controller.signal.aborted
+    ) {
+      // The token may just have expired: ask for a fresh one once, right away.
+      await res.body?.cancel().catch(() => {});
+      res = await request(context, connection);
+    }
+    if (res instanceof CauseFlowStreamError) {
+      if (res.fatal) throw res;
+      return { receivedData: false, error: res };
+    }
+    if (!res.ok) {
+      const error = await errorFromResponse(res);
+      if (error.fatal) throw error;
+      return { receivedData: false, error };
+    }
+    const type = res.headers.get('content-type') ?? '';
+    if (!type.toLowerCase().startsWith('text/event-stream') || !res.body) {
+      await res.body?.cancel().catch(() => {});
+      return {
+        receivedData: false,
+        error: new CauseFlowStreamError(`expected text/event-stream, got "${type}"`, {
+          code: 'bad_response',
+          status: res.status,
+        }),
+      };
+    }
+    controller.state('open');
+    return await readBody(context, res.body, connection);
+  } finally {
+    controller.signal.removeEventListener('abort', onClose);
+    connection.abort();
+  }
+}
+
+/** Decodes the body into messages (respecting the consumer's backpressure) under the heartbeat watchdog. */
+async function readBody(
+  { controller, heartbeatMs, setRetry }: FetchContext,
+  body: ReadableStream<Uint8Array>,
+  connection: AbortController,
+): Promise<AttemptOutcome> {
+  let receivedData = false;
+  let idle = false;
+  const watchdog = createWatchdog(heartbeatMs * 2.5, () => {
+    idle = true;
+    connection.abort();
+  });
+  const decoder = createSseDecoder({
+    onMessage: (message) => {
+      receivedData = true;
+      watchdog.kick();
+      controller.message(message);
+    },
+    onRetry: setRetry,
+    onComment: () => watchdog.kick(),
+  });
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      decoder.push(value);
+      const drained = controller.drained();
+      if (drained !== undefined) {
+        watchdog.stop();
+        await drained;
         watchdog.kick();
-        controller.message(message);
-      },
-      onRetry: (ms) => loop.setRetry(ms),
-      onComment: () => watchdog.kick(),
-    });
-    const reader = body.getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        decoder.push(value);
-        const drained = controller.drained();
-        if (drained !== undefined) {
-          watchdog.stop();
-          await drained;
-          watchdog.kick();
-        }
       }
-      decoder.end();
-      return { receivedData };
-    } catch (cause) {
-      if (controller.signal.aborted) return { receivedData };
-      if (idle) {
-        return {
-          receivedData,
-          error: new CauseFlowStreamError(`no event or ping for ${heartbeatMs * 2.5} ms`, {
-            code: 'heartbeat_timeout',
-          }),
-        };
-      }
+    }
+    decoder.end();
+    return { receivedData };
+  } catch (cause) {
+    if (controller.signal.aborted) return { receivedData };
+    if (idle) {
       return {
         receivedData,
-        error: new CauseFlowStreamError('the stream broke', { code: 'network_error', cause }),
+        error: new CauseFlowStreamError(`no event or ping for ${heartbeatMs * 2.5} ms`, {
+          code: 'heartbeat_timeout',
+        }),
       };
-    } finally {
-      watchdog.stop();
-      await reader.cancel().catch(() => {});
     }
+    return {
+      receivedData,
+      error: new CauseFlowStreamError('the stream broke', { code: 'network_error', cause }),
+    };
+  } finally {
+    watchdog.stop();
+    await reader.cancel().catch(() => {});
   }
 }

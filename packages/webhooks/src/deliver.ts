@@ -80,6 +80,59 @@ export function deliveryHeaders(options: {
   };
 }
 
+/** Creates the pending record of a first attempt unless it exists. */
+async function ensureRecord(deps: AttemptHandlerDeps, job: DeliveryJob): Promise<void> {
+  await deps.store.createDelivery(
+    job.tenantId,
+    job.endpointId,
+    {
+      id: job.deliveryId,
+      eventId: job.eventId,
+      event: job.event,
+      cursor: job.cursor,
+      status: 'pending',
+      attempts: [],
+      nextAttemptAt: new Date(deps.now()).toISOString(),
+    },
+    deps.config.deliveryLogSize,
+  );
+}
+
+/** Queues the next attempt after the retry delay; returns when it is due (ISO time). */
+async function queueRetry(
+  deps: AttemptHandlerDeps,
+  job: DeliveryJob,
+  outcome: AttemptOutcome,
+): Promise<string> {
+  const { config } = deps;
+  const delayMs = retryDelay({
+    schedule: config.retrySchedule,
+    attempt: job.attempt + 1,
+    jitter: config.jitter,
+    random: deps.random,
+    ...(outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs }),
+  });
+  const nextAttemptAt = new Date(deps.now() + delayMs).toISOString();
+  await deps.queue.add([
+    {
+      job: { ...job, attempt: job.attempt + 1 },
+      jobId: `${job.deliveryId}-${job.attempt + 1}`,
+      delayMs,
+    },
+  ]);
+  return nextAttemptAt;
+}
+
+/** The ids of a job for log lines (never its body). */
+function jobLogFields(job: DeliveryJob): Record<string, string | number> {
+  return {
+    tenantId: job.tenantId,
+    endpointId: job.endpointId,
+    deliveryId: job.deliveryId,
+    attempt: job.attempt,
+  };
+}
+
 /**
  * Returns the queue handler that runs one attempt of a job.
  * @example
@@ -88,27 +141,12 @@ export function deliveryHeaders(options: {
 export function createAttemptHandler(
   deps: AttemptHandlerDeps,
 ): (job: DeliveryJob) => Promise<void> {
-  const { store, queue, sender, config, metrics, logger, now } = deps;
+  const { store, sender, config, metrics, logger, now } = deps;
   return async function runAttempt(job) {
     const endpoint = await store.getEndpoint(job.tenantId, job.endpointId);
     if (endpoint === undefined) return; // deleted: nothing more is delivered to it
-    if (job.attempt === 0) {
-      // The dispatcher queues before it records, so the record may not exist yet.
-      await store.createDelivery(
-        job.tenantId,
-        job.endpointId,
-        {
-          id: job.deliveryId,
-          eventId: job.eventId,
-          event: job.event,
-          cursor: job.cursor,
-          status: 'pending',
-          attempts: [],
-          nextAttemptAt: new Date(now()).toISOString(),
-        },
-        config.deliveryLogSize,
-      );
-    }
+    // The dispatcher queues before it records, so the record may not exist yet.
+    if (job.attempt === 0) await ensureRecord(deps, job);
     const started = now();
     const outcome: AttemptOutcome = endpoint.enabled
       ? await sender.send({
@@ -125,24 +163,7 @@ export function createAttemptHandler(
     if (outcome.error !== 'endpoint_disabled')
       metrics.attemptSeconds.observe(outcome.durationMs / 1000);
     const retries = endpoint.enabled && !outcome.ok && job.attempt < config.retrySchedule.length;
-    let nextAttemptAt: string | null = null;
-    if (retries) {
-      const delayMs = retryDelay({
-        schedule: config.retrySchedule,
-        attempt: job.attempt + 1,
-        jitter: config.jitter,
-        random: deps.random,
-        ...(outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs }),
-      });
-      nextAttemptAt = new Date(now() + delayMs).toISOString();
-      await queue.add([
-        {
-          job: { ...job, attempt: job.attempt + 1 },
-          jobId: `${job.deliveryId}-${job.attempt + 1}`,
-          delayMs,
-        },
-      ]);
-    }
+    const nextAttemptAt = retries ? await queueRetry(deps, job, outcome) : null;
     const status = outcome.ok ? 'succeeded' : retries ? 'pending' : 'failed';
     await store.recordAttempt(job.tenantId, job.endpointId, job.deliveryId, {
       attempt: {
@@ -156,15 +177,7 @@ export function createAttemptHandler(
     });
     if (status !== 'pending') metrics.deliveries.inc({ outcome: status });
     logger.debug(
-      {
-        tenantId: job.tenantId,
-        endpointId: job.endpointId,
-        deliveryId: job.deliveryId,
-        attempt: job.attempt,
-        statusCode: outcome.statusCode,
-        error: outcome.error,
-        status,
-      },
+      { ...jobLogFields(job), statusCode: outcome.statusCode, error: outcome.error, status },
       'webhook attempt',
     );
     if (endpoint.enabled) await trackHealth(deps, endpoint, outcome.ok, started);

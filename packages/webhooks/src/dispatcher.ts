@@ -85,6 +85,132 @@ export interface Dispatcher {
   stop(): Promise<void>;
 }
 
+/** A delivery the page wants to claim. */
+interface Candidate {
+  readonly endpoint: StoredEndpoint;
+  readonly stored: StoredEvent;
+  readonly id: string;
+}
+
+/**
+ * Claims one delivery: the record is created first (atomically, so of several instances one
+ * wins) and the winner queues the job. A record that exists without an attempt and without a
+ * queued job was claimed by an instance that died before queueing: it is queued again.
+ * (Checked in that order — job, then record — because an attempt is recorded before its job
+ * completes, so a missing job plus no attempt means the job never ran.)
+ */
+async function claim(
+  deps: DispatcherDeps,
+  tenantId: string,
+  { endpoint, stored, id }: Candidate,
+): Promise<QueuedJob | undefined> {
+  const { store, queue, config } = deps;
+  const job = firstAttempt(endpoint, stored, id);
+  const created = await store.createDelivery(
+    tenantId,
+    endpoint.id,
+    {
+      id,
+      eventId: stored.event.id,
+      event: stored.event.event,
+      cursor: stored.cursor,
+      status: 'pending',
+      attempts: [],
+      nextAttemptAt: new Date(deps.now()).toISOString(),
+    },
+    config.deliveryLogSize,
+  );
+  if (created === 'created') return job;
+  if (created === 'gone' || (await queue.has(job.jobId))) return undefined;
+  const record = await store.getDelivery(tenantId, endpoint.id, id);
+  return record?.status === 'pending' && record.attempts.length === 0 ? job : undefined;
+}
+
+/** The log page after the tenant's checkpoint (from the oldest retained event when it is gone). */
+async function readPage(deps: DispatcherDeps, tenantId: string): Promise<readonly StoredEvent[]> {
+  const { log, store, config, logger } = deps;
+  const checkpoint = await store.getCheckpoint(tenantId);
+  let read = await log.readAfter(tenantId, checkpoint, config.pageSize);
+  if (read.status !== 'ok') {
+    logger.warn(
+      { tenantId, reason: read.status },
+      'webhook checkpoint not in the log; dispatching from the oldest retained event',
+    );
+    read = await log.readAfter(tenantId, null, config.pageSize);
+    if (read.status !== 'ok') return [];
+  }
+  return read.events;
+}
+
+/**
+ * Whole events only, while the pending bounds leave `room`; the rest waits in the log.
+ * `through` is how many events of `events` are taken.
+ */
+function selectCandidates(
+  log: EventLog,
+  endpoints: readonly StoredEndpoint[],
+  events: readonly StoredEvent[],
+  bounds: { room: number; tenantPending: number },
+): { candidates: Candidate[]; through: number } {
+  let room = bounds.room;
+  const candidates: Candidate[] = [];
+  let through = 0;
+  for (const stored of events) {
+    const matching = endpoints.filter(
+      (endpoint) =>
+        (endpoint.since === null || log.compareCursors(stored.cursor, endpoint.since) > 0) &&
+        endpointMatches(endpoint, stored.event.event),
+    );
+    // An event matching more endpoints than the bound still goes when nothing else is pending.
+    if (matching.length > room && (through > 0 || bounds.tenantPending > 0)) break;
+    room -= matching.length;
+    through += 1;
+    for (const endpoint of matching)
+      candidates.push({ endpoint, stored, id: deliveryIdFor(endpoint.id, stored.event.id) });
+  }
+  return { candidates, through };
+}
+
+/**
+ * One page: 'more' when a full page was dispatched, 'paused' when over a pending bound.
+ * `noEndpoints` notes (tenant → until when) tenants found without an enabled endpoint.
+ */
+async function dispatchPage(
+  deps: DispatcherDeps,
+  noEndpoints: Map<string, number>,
+  tenantId: string,
+): Promise<'more' | 'done' | 'paused'> {
+  const { log, store, queue, config } = deps;
+  const endpoints = (await store.listEndpoints(tenantId)).filter((e) => e.enabled);
+  if (endpoints.length === 0) {
+    if (noEndpoints.size >= 10_000) noEndpoints.clear(); // a cache: bounded, cheap to rebuild
+    noEndpoints.set(tenantId, deps.now() + NO_ENDPOINTS_TTL_MS);
+    return 'done';
+  }
+  noEndpoints.delete(tenantId);
+  const counts = await store.pendingCounts(tenantId);
+  const room = Math.min(
+    config.maxPendingPerTenant - counts.tenant,
+    config.maxPendingTotal - counts.total,
+  );
+  if (room <= 0) return 'paused';
+  const events = await readPage(deps, tenantId);
+  if (events.length === 0) return 'done';
+  const { candidates, through } = selectCandidates(log, endpoints, events, {
+    room,
+    tenantPending: counts.tenant,
+  });
+  if (through === 0) return 'paused';
+  const claimed = await Promise.all(candidates.map((c) => claim(deps, tenantId, c)));
+  await queue.add(claimed.filter((job): job is QueuedJob => job !== undefined));
+  const last = events[through - 1]!.cursor;
+  const current = await store.getCheckpoint(tenantId);
+  if (current === null || log.compareCursors(last, current) > 0)
+    await store.setCheckpoint(tenantId, last);
+  if (through < events.length) return 'paused';
+  return events.length < config.pageSize ? 'done' : 'more';
+}
+
 /**
  * Creates the dispatcher of one instance.
  * @example
@@ -92,102 +218,12 @@ export interface Dispatcher {
  * log.subscribe((stored) => dispatcher.trigger(stored.event.tenantId));
  */
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
-  const { log, store, queue, config, logger } = deps;
+  const { store, logger } = deps;
   const running = new Map<string, { again: boolean; done: Promise<void> }>();
   const paused = new Map<string, NodeJS.Timeout>();
   /** Tenant → until when it is known to have no enabled endpoint. */
   const noEndpoints = new Map<string, number>();
   let stopped = false;
-
-  /**
-   * Claims one delivery: the record is created first (atomically, so of several instances one
-   * wins) and the winner queues the job. A record that exists without an attempt and without a
-   * queued job was claimed by an instance that died before queueing: it is queued again.
-   * (Checked in that order — job, then record — because an attempt is recorded before its job
-   * completes, so a missing job plus no attempt means the job never ran.)
-   */
-  async function claim(
-    tenantId: string,
-    endpoint: StoredEndpoint,
-    stored: StoredEvent,
-    id: string,
-  ): Promise<QueuedJob | undefined> {
-    const job = firstAttempt(endpoint, stored, id);
-    const created = await store.createDelivery(
-      tenantId,
-      endpoint.id,
-      {
-        id,
-        eventId: stored.event.id,
-        event: stored.event.event,
-        cursor: stored.cursor,
-        status: 'pending',
-        attempts: [],
-        nextAttemptAt: new Date(deps.now()).toISOString(),
-      },
-      config.deliveryLogSize,
-    );
-    if (created === 'created') return job;
-    if (created === 'gone' || (await queue.has(job.jobId))) return undefined;
-    const record = await store.getDelivery(tenantId, endpoint.id, id);
-    return record?.status === 'pending' && record.attempts.length === 0 ? job : undefined;
-  }
-
-  /** One page: 'more' when a full page was dispatched, 'paused' when over a pending bound. */
-  async function page(tenantId: string): Promise<'more' | 'done' | 'paused'> {
-    const endpoints = (await store.listEndpoints(tenantId)).filter((e) => e.enabled);
-    if (endpoints.length === 0) {
-      if (noEndpoints.size >= 10_000) noEndpoints.clear(); // a cache: bounded, cheap to rebuild
-      noEndpoints.set(tenantId, deps.now() + NO_ENDPOINTS_TTL_MS);
-      return 'done';
-    }
-    noEndpoints.delete(tenantId);
-    const counts = await store.pendingCounts(tenantId);
-    let room = Math.min(
-      config.maxPendingPerTenant - counts.tenant,
-      config.maxPendingTotal - counts.total,
-    );
-    if (room <= 0) return 'paused';
-    const checkpoint = await store.getCheckpoint(tenantId);
-    let read = await log.readAfter(tenantId, checkpoint, config.pageSize);
-    if (read.status !== 'ok') {
-      logger.warn(
-        { tenantId, reason: read.status },
-        'webhook checkpoint not in the log; dispatching from the oldest retained event',
-      );
-      read = await log.readAfter(tenantId, null, config.pageSize);
-      if (read.status !== 'ok') return 'done';
-    }
-    const { events } = read;
-    if (events.length === 0) return 'done';
-    // Whole events only, while the pending bounds leave room; the rest waits in the log.
-    const candidates: { endpoint: StoredEndpoint; stored: StoredEvent; id: string }[] = [];
-    let through = 0;
-    for (const stored of events) {
-      const matching = endpoints.filter(
-        (endpoint) =>
-          (endpoint.since === null || log.compareCursors(stored.cursor, endpoint.since) > 0) &&
-          endpointMatches(endpoint, stored.event.event),
-      );
-      // An event matching more endpoints than the bound still goes when nothing else is pending.
-      if (matching.length > room && (through > 0 || counts.tenant > 0)) break;
-      room -= matching.length;
-      through += 1;
-      for (const endpoint of matching)
-        candidates.push({ endpoint, stored, id: deliveryIdFor(endpoint.id, stored.event.id) });
-    }
-    if (through === 0) return 'paused';
-    const claimed = await Promise.all(
-      candidates.map((c) => claim(tenantId, c.endpoint, c.stored, c.id)),
-    );
-    await queue.add(claimed.filter((job): job is QueuedJob => job !== undefined));
-    const last = events[through - 1]!.cursor;
-    const current = await store.getCheckpoint(tenantId);
-    if (current === null || log.compareCursors(last, current) > 0)
-      await store.setCheckpoint(tenantId, last);
-    if (through < events.length) return 'paused';
-    return events.length < config.pageSize ? 'done' : 'more';
-  }
 
   async function pump(tenantId: string): Promise<void> {
     for (;;) {
@@ -195,7 +231,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       state.again = false;
       let result: 'more' | 'done' | 'paused';
       try {
-        result = await page(tenantId);
+        result = await dispatchPage(deps, noEndpoints, tenantId);
       } catch (error) {
         logger.warn({ err: error, tenantId }, 'webhook dispatch failed; retrying');
         result = 'paused';

@@ -67,13 +67,8 @@ async function newestCursor(
   return cursor;
 }
 
-/**
- * Builds the API over a store, the log and the queue.
- * @example
- * const api = createEndpointsApi({ log, store, queue, config, logger, now: Date.now });
- * const { id, secret } = await api.create('ten_acme', { url: 'https://hooks.acme.com/cf' });
- */
-export function createEndpointsApi(deps: {
+/** What `createEndpointsApi` needs. */
+interface EndpointsDeps {
   log: EventLog;
   store: WebhookStore;
   queue: DeliveryQueue;
@@ -82,8 +77,117 @@ export function createEndpointsApi(deps: {
   now: () => number;
   /** Called after a tenant's endpoints were created or changed (the dispatcher forgets its notes). */
   onChange?: (tenantId: string) => void;
-}): EndpointsApi {
-  const { log, store, queue, config, logger, now } = deps;
+}
+
+/** Reads every matching retained event after `after` into first-attempt jobs with fresh delivery ids. */
+async function replayJobs(
+  deps: Pick<EndpointsDeps, 'log' | 'config'>,
+  endpoint: StoredEndpoint,
+  after: string | null,
+  room: number,
+): Promise<QueuedJob[]> {
+  const { log, config } = deps;
+  const jobs: QueuedJob[] = [];
+  let cursor = after;
+  for (;;) {
+    const read = await log.readAfter(endpoint.tenantId, cursor, config.pageSize);
+    if (read.status === 'unknown_cursor')
+      throw new WebhookError(
+        400,
+        'unknown_cursor',
+        'after is not a cursor of this tenant (or it was issued before a restart)',
+      );
+    const events: readonly StoredEvent[] = read.status === 'ok' ? read.events : [];
+    if (read.status === 'cursor_trimmed') {
+      cursor = null;
+      continue;
+    }
+    for (const stored of events) {
+      if (!endpointMatches(endpoint, stored.event.event)) continue;
+      jobs.push(firstAttempt(endpoint, stored, `dlv_${randomBytes(13).toString('hex')}`));
+      if (jobs.length > room) {
+        throw new WebhookError(
+          429,
+          'too_many_pending',
+          `the replay would exceed the pending deliveries limit (${room} more allowed); replay from a later cursor or wait`,
+        );
+      }
+    }
+    if (events.length < config.pageSize) return jobs;
+    cursor = events.at(-1)!.cursor;
+  }
+}
+
+/** Creates an endpoint that receives events from now on (its `since` is the log's newest cursor). */
+async function createEndpoint(
+  deps: EndpointsDeps,
+  tenantId: string,
+  body: unknown,
+): Promise<Endpoint & { secret: string }> {
+  const { log, store, config, logger, now } = deps;
+  const input = parseCreate(body, {
+    allowHttp: config.allowHttp,
+    allowPrivate: config.allowPrivate,
+  });
+  const checkpoint = await store.getCheckpoint(tenantId);
+  const since = await newestCursor(log, tenantId, checkpoint, config.pageSize);
+  const secret = generateSecret();
+  const endpoint: StoredEndpoint = {
+    id: `whk_${randomBytes(12).toString('hex')}`,
+    tenantId,
+    url: input.url,
+    events: input.events,
+    description: input.description,
+    enabled: true,
+    createdAt: new Date(now()).toISOString(),
+    secrets: [{ secret }],
+    since,
+    failingSince: null,
+  };
+  const created = await store.createEndpoint(endpoint, {
+    perTenant: config.maxEndpointsPerTenant,
+    total: config.maxEndpointsTotal,
+  });
+  if (created === 'limit') {
+    throw new WebhookError(
+      409,
+      'endpoint_limit',
+      `at most ${config.maxEndpointsPerTenant} webhook endpoints per tenant (or the server's total limit) are allowed; delete one first`,
+    );
+  }
+  if (checkpoint === null && since !== null) await store.setCheckpoint(tenantId, since);
+  deps.onChange?.(tenantId);
+  logger.info(
+    { tenantId, endpointId: endpoint.id, host: new URL(endpoint.url).host },
+    'webhook endpoint created',
+  );
+  return { ...toEndpoint(endpoint), secret };
+}
+
+/** The secrets after a rotation: the new one, the previous one until the overlap ends, at most three. */
+function rotatedSecrets(
+  endpoint: StoredEndpoint,
+  secret: string,
+  at: number,
+  overlapMs: number,
+): StoredEndpoint['secrets'] {
+  const previous = endpoint.secrets.find((s) => s.expiresAt === undefined);
+  const kept = endpoint.secrets.filter((s) => s.expiresAt !== undefined && s.expiresAt > at);
+  return [
+    { secret },
+    ...(previous ? [{ secret: previous.secret, expiresAt: at + overlapMs }] : []),
+    ...kept,
+  ].slice(0, 3);
+}
+
+/**
+ * Builds the API over a store, the log and the queue.
+ * @example
+ * const api = createEndpointsApi({ log, store, queue, config, logger, now: Date.now });
+ * const { id, secret } = await api.create('ten_acme', { url: 'https://hooks.acme.com/cf' });
+ */
+export function createEndpointsApi(deps: EndpointsDeps): EndpointsApi {
+  const { store, queue, config, logger, now } = deps;
   const changed = deps.onChange ?? (() => {});
   const policy = { allowHttp: config.allowHttp, allowPrivate: config.allowPrivate };
 
@@ -99,80 +203,8 @@ export function createEndpointsApi(deps: {
     return endpoint;
   }
 
-  /** Reads every matching retained event after `after` into first-attempt jobs with fresh delivery ids. */
-  async function replayJobs(
-    endpoint: StoredEndpoint,
-    after: string | null,
-    room: number,
-  ): Promise<QueuedJob[]> {
-    const jobs: QueuedJob[] = [];
-    let cursor = after;
-    for (;;) {
-      const read = await log.readAfter(endpoint.tenantId, cursor, config.pageSize);
-      if (read.status === 'unknown_cursor')
-        throw new WebhookError(
-          400,
-          'unknown_cursor',
-          'after is not a cursor of this tenant (or it was issued before a restart)',
-        );
-      const events: readonly StoredEvent[] = read.status === 'ok' ? read.events : [];
-      if (read.status === 'cursor_trimmed') {
-        cursor = null;
-        continue;
-      }
-      for (const stored of events) {
-        if (!endpointMatches(endpoint, stored.event.event)) continue;
-        jobs.push(firstAttempt(endpoint, stored, `dlv_${randomBytes(13).toString('hex')}`));
-        if (jobs.length > room) {
-          throw new WebhookError(
-            429,
-            'too_many_pending',
-            `the replay would exceed the pending deliveries limit (${room} more allowed); replay from a later cursor or wait`,
-          );
-        }
-      }
-      if (events.length < config.pageSize) return jobs;
-      cursor = events.at(-1)!.cursor;
-    }
-  }
-
   return {
-    async create(tenantId, body) {
-      const input = parseCreate(body, policy);
-      const checkpoint = await store.getCheckpoint(tenantId);
-      const since = await newestCursor(log, tenantId, checkpoint, config.pageSize);
-      const secret = generateSecret();
-      const endpoint: StoredEndpoint = {
-        id: `whk_${randomBytes(12).toString('hex')}`,
-        tenantId,
-        url: input.url,
-        events: input.events,
-        description: input.description,
-        enabled: true,
-        createdAt: new Date(now()).toISOString(),
-        secrets: [{ secret }],
-        since,
-        failingSince: null,
-      };
-      const created = await store.createEndpoint(endpoint, {
-        perTenant: config.maxEndpointsPerTenant,
-        total: config.maxEndpointsTotal,
-      });
-      if (created === 'limit') {
-        throw new WebhookError(
-          409,
-          'endpoint_limit',
-          `at most ${config.maxEndpointsPerTenant} webhook endpoints per tenant (or the server's total limit) are allowed; delete one first`,
-        );
-      }
-      if (checkpoint === null && since !== null) await store.setCheckpoint(tenantId, since);
-      changed(tenantId);
-      logger.info(
-        { tenantId, endpointId: endpoint.id, host: new URL(endpoint.url).host },
-        'webhook endpoint created',
-      );
-      return { ...toEndpoint(endpoint), secret };
-    },
+    create: (tenantId, body) => createEndpoint(deps, tenantId, body),
     list: async (tenantId) => (await store.listEndpoints(tenantId)).map(toEndpoint),
     get: async (tenantId, id) => toEndpoint(await load(tenantId, id)),
     async update(tenantId, id, body) {
@@ -193,16 +225,11 @@ export function createEndpointsApi(deps: {
     },
     async rotateSecret(tenantId, id) {
       const endpoint = await load(tenantId, id);
-      const at = now();
       const secret = generateSecret();
-      const previous = endpoint.secrets.find((s) => s.expiresAt === undefined);
-      const kept = endpoint.secrets.filter((s) => s.expiresAt !== undefined && s.expiresAt > at);
-      const secrets = [
-        { secret },
-        ...(previous ? [{ secret: previous.secret, expiresAt: at + config.secretOverlapMs }] : []),
-        ...kept,
-      ].slice(0, 3);
-      await save({ ...endpoint, secrets });
+      await save({
+        ...endpoint,
+        secrets: rotatedSecrets(endpoint, secret, now(), config.secretOverlapMs),
+      });
       logger.info({ tenantId, endpointId: id }, 'webhook secret rotated');
       return { secret };
     },
@@ -224,7 +251,7 @@ export function createEndpointsApi(deps: {
         config.maxPendingPerTenant - counts.tenant,
         config.maxPendingTotal - counts.total,
       );
-      const jobs = await replayJobs(endpoint, after, Math.max(0, room));
+      const jobs = await replayJobs(deps, endpoint, after, Math.max(0, room));
       await queue.add(jobs);
       logger.info({ tenantId, endpointId: id, queued: jobs.length }, 'webhook replay queued');
       return { queued: jobs.length };

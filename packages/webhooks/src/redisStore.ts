@@ -10,7 +10,8 @@
  * The global keys make these scripts single-Redis only (not Redis Cluster).
  */
 import { Redis, type RedisOptions } from 'ioredis';
-import type { DeliveryPage, WebhookStore } from './store.js';
+import type { DeliveriesQuery } from './input.js';
+import type { AttemptUpdate, DeliveryPage, EndpointLimits, WebhookStore } from './store.js';
 import type { Attempt, Delivery, DeliveryStatus, StoredEndpoint } from './types.js';
 
 const CREATE_ENDPOINT = `
@@ -140,29 +141,46 @@ function parseEndpoint(json: string): StoredEndpoint | undefined {
   }
 }
 
-/**
- * Creates the Redis store (its own connection).
- * @example
- * const store = createRedisWebhookStore({ url: 'redis://127.0.0.1:6379' });
- */
-export function createRedisWebhookStore(options: RedisWebhookStoreOptions = {}): WebhookStore {
-  const redis = new Redis(options.url ?? 'redis://127.0.0.1:6379', {
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: true,
-    commandTimeout: 5000,
-    ...options.redis,
-  });
-  redis.on('error', () => {});
-  const p = options.keyPrefix ?? 'causeflow:wh:';
-  const t = (tenantId: string) => `${p}{${tenantId}}:`;
-  const g = {
-    tenants: `${p}tenants`,
-    endpoints: `${p}endpoints`,
-    pending: `${p}pending`,
-    disabled: `${p}disabled`,
-  };
-  const log = (tenantId: string, endpointId: string) => {
-    const k = t(tenantId);
+/** Key names of one endpoint's delivery log. */
+interface LogKeys {
+  readonly records: string;
+  readonly all: string;
+  readonly pending: string;
+  readonly succeeded: string;
+  readonly failed: string;
+}
+
+/** The `WebhookStore` over one ioredis connection; key naming and the scripts' argument order live here. */
+class RedisWebhookStore implements WebhookStore {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+  readonly #global: { tenants: string; endpoints: string; pending: string; disabled: string };
+
+  constructor(options: RedisWebhookStoreOptions) {
+    this.#redis = new Redis(options.url ?? 'redis://127.0.0.1:6379', {
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: true,
+      commandTimeout: 5000,
+      ...options.redis,
+    });
+    this.#redis.on('error', () => {});
+    const p = options.keyPrefix ?? 'causeflow:wh:';
+    this.#prefix = p;
+    this.#global = {
+      tenants: `${p}tenants`,
+      endpoints: `${p}endpoints`,
+      pending: `${p}pending`,
+      disabled: `${p}disabled`,
+    };
+  }
+
+  /** The tenant's key prefix (with its hash tag). */
+  #t(tenantId: string): string {
+    return `${this.#prefix}{${tenantId}}:`;
+  }
+
+  #log(tenantId: string, endpointId: string): LogKeys {
+    const k = this.#t(tenantId);
     return {
       records: `${k}d:${endpointId}`,
       all: `${k}all:${endpointId}`,
@@ -170,143 +188,185 @@ export function createRedisWebhookStore(options: RedisWebhookStoreOptions = {}):
       succeeded: `${k}succeeded:${endpointId}`,
       failed: `${k}failed:${endpointId}`,
     };
-  };
-  const run = (script: string, keys: string[], args: (string | number)[]) =>
-    redis.eval(script, keys.length, ...keys, ...args) as Promise<number>;
+  }
 
-  return {
-    async createEndpoint(endpoint, limits) {
-      const ok = await run(
-        CREATE_ENDPOINT,
-        [`${t(endpoint.tenantId)}endpoints`, g.tenants, g.endpoints],
-        [endpoint.id, JSON.stringify(endpoint), limits.perTenant, limits.total, endpoint.tenantId],
+  #run(script: string, keys: string[], args: (string | number)[]): Promise<number> {
+    return this.#redis.eval(script, keys.length, ...keys, ...args) as Promise<number>;
+  }
+
+  async createEndpoint(endpoint: StoredEndpoint, limits: EndpointLimits): Promise<'ok' | 'limit'> {
+    const g = this.#global;
+    const ok = await this.#run(
+      CREATE_ENDPOINT,
+      [`${this.#t(endpoint.tenantId)}endpoints`, g.tenants, g.endpoints],
+      [endpoint.id, JSON.stringify(endpoint), limits.perTenant, limits.total, endpoint.tenantId],
+    );
+    return ok === 1 ? 'ok' : 'limit';
+  }
+
+  async getEndpoint(tenantId: string, id: string): Promise<StoredEndpoint | undefined> {
+    const json = await this.#redis.hget(`${this.#t(tenantId)}endpoints`, id);
+    const endpoint = json === null ? undefined : parseEndpoint(json);
+    return endpoint?.tenantId === tenantId ? endpoint : undefined;
+  }
+
+  async listEndpoints(tenantId: string): Promise<StoredEndpoint[]> {
+    const all = await this.#redis.hvals(`${this.#t(tenantId)}endpoints`);
+    return all
+      .map(parseEndpoint)
+      .filter((e): e is StoredEndpoint => e !== undefined && e.tenantId === tenantId)
+      .sort((a, b) =>
+        a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1,
       );
-      return ok === 1 ? 'ok' : 'limit';
-    },
-    async getEndpoint(tenantId, id) {
-      const json = await redis.hget(`${t(tenantId)}endpoints`, id);
-      const endpoint = json === null ? undefined : parseEndpoint(json);
-      return endpoint?.tenantId === tenantId ? endpoint : undefined;
-    },
-    async listEndpoints(tenantId) {
-      const all = await redis.hvals(`${t(tenantId)}endpoints`);
-      return all
-        .map(parseEndpoint)
-        .filter((e): e is StoredEndpoint => e !== undefined && e.tenantId === tenantId)
-        .sort((a, b) =>
-          a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1,
-        );
-    },
-    async updateEndpoint(endpoint) {
-      const ok = await run(
-        UPDATE_ENDPOINT,
-        [`${t(endpoint.tenantId)}endpoints`, g.disabled],
-        [endpoint.id, JSON.stringify(endpoint), endpoint.enabled ? '1' : '0'],
-      );
-      return ok === 1;
-    },
-    async deleteEndpoint(tenantId, id) {
-      const l = log(tenantId, id);
-      const ok = await run(
-        DELETE_ENDPOINT,
-        [
-          `${t(tenantId)}endpoints`,
-          g.tenants,
-          g.endpoints,
-          g.disabled,
-          l.records,
-          l.all,
-          l.pending,
-          l.succeeded,
-          l.failed,
-          `${t(tenantId)}pending`,
-          g.pending,
-        ],
-        [id, tenantId],
-      );
-      return ok === 1;
-    },
-    tenantsWithEndpoints: () => redis.smembers(g.tenants),
-    async createDelivery(tenantId, endpointId, delivery, logSize) {
-      const l = log(tenantId, endpointId);
-      const meta: Meta = {
-        id: delivery.id,
-        eventId: delivery.eventId,
-        event: delivery.event,
-        cursor: delivery.cursor,
-      };
-      const result = await run(
-        CREATE_DELIVERY,
-        [
-          `${t(tenantId)}endpoints`,
-          l.records,
-          l.all,
-          l.pending,
-          l.succeeded,
-          l.failed,
-          `${t(tenantId)}seq`,
-          `${t(tenantId)}pending`,
-          g.pending,
-        ],
-        [delivery.id, JSON.stringify(meta), logSize, endpointId, delivery.nextAttemptAt ?? ''],
-      );
-      return result === 1 ? 'created' : result === 0 ? 'exists' : 'gone';
-    },
-    async getDelivery(tenantId, endpointId, id) {
-      const fields = await redis.hmget(
-        log(tenantId, endpointId).records,
-        id,
-        `${id}:s`,
-        `${id}:a`,
-        `${id}:n`,
-      );
-      return parseRecord(fields);
-    },
-    async recordAttempt(tenantId, endpointId, id, update) {
-      const l = log(tenantId, endpointId);
-      const ok = await run(
-        RECORD_ATTEMPT,
-        [l.records, l.all, l.pending, l.succeeded, l.failed, `${t(tenantId)}pending`, g.pending],
-        [id, JSON.stringify(update.attempt), update.status, update.nextAttemptAt ?? ''],
-      );
-      return ok === 1;
-    },
-    async listDeliveries(tenantId, endpointId, query): Promise<DeliveryPage> {
-      const l = log(tenantId, endpointId);
-      let max = '+inf';
-      if (query.after !== undefined) {
-        const score = await redis.zscore(l.all, query.after);
-        if (score === null) return { deliveries: [], next: null };
-        max = `(${score}`;
+  }
+
+  async updateEndpoint(endpoint: StoredEndpoint): Promise<boolean> {
+    const ok = await this.#run(
+      UPDATE_ENDPOINT,
+      [`${this.#t(endpoint.tenantId)}endpoints`, this.#global.disabled],
+      [endpoint.id, JSON.stringify(endpoint), endpoint.enabled ? '1' : '0'],
+    );
+    return ok === 1;
+  }
+
+  async deleteEndpoint(tenantId: string, id: string): Promise<boolean> {
+    const l = this.#log(tenantId, id);
+    const g = this.#global;
+    const t = this.#t(tenantId);
+    const ok = await this.#run(
+      DELETE_ENDPOINT,
+      [
+        `${t}endpoints`,
+        g.tenants,
+        g.endpoints,
+        g.disabled,
+        ...logKeyList(l),
+        `${t}pending`,
+        g.pending,
+      ],
+      [id, tenantId],
+    );
+    return ok === 1;
+  }
+
+  tenantsWithEndpoints(): Promise<string[]> {
+    return this.#redis.smembers(this.#global.tenants);
+  }
+
+  async createDelivery(
+    tenantId: string,
+    endpointId: string,
+    delivery: Delivery,
+    logSize: number,
+  ): Promise<'created' | 'exists' | 'gone'> {
+    const l = this.#log(tenantId, endpointId);
+    const t = this.#t(tenantId);
+    const meta: Meta = {
+      id: delivery.id,
+      eventId: delivery.eventId,
+      event: delivery.event,
+      cursor: delivery.cursor,
+    };
+    const result = await this.#run(
+      CREATE_DELIVERY,
+      [`${t}endpoints`, ...logKeyList(l), `${t}seq`, `${t}pending`, this.#global.pending],
+      [delivery.id, JSON.stringify(meta), logSize, endpointId, delivery.nextAttemptAt ?? ''],
+    );
+    return result === 1 ? 'created' : result === 0 ? 'exists' : 'gone';
+  }
+
+  async getDelivery(
+    tenantId: string,
+    endpointId: string,
+    id: string,
+  ): Promise<Delivery | undefined> {
+    const records = this.#log(tenantId, endpointId).records;
+    return parseRecord(await this.#redis.hmget(records, ...recordFields(id)));
+  }
+
+  async recordAttempt(
+    tenantId: string,
+    endpointId: string,
+    id: string,
+    update: AttemptUpdate,
+  ): Promise<boolean> {
+    const l = this.#log(tenantId, endpointId);
+    const ok = await this.#run(
+      RECORD_ATTEMPT,
+      [...logKeyList(l), `${this.#t(tenantId)}pending`, this.#global.pending],
+      [id, JSON.stringify(update.attempt), update.status, update.nextAttemptAt ?? ''],
+    );
+    return ok === 1;
+  }
+
+  async listDeliveries(
+    tenantId: string,
+    endpointId: string,
+    query: DeliveriesQuery,
+  ): Promise<DeliveryPage> {
+    const l = this.#log(tenantId, endpointId);
+    let max = '+inf';
+    if (query.after !== undefined) {
+      const score = await this.#redis.zscore(l.all, query.after);
+      if (score === null) return { deliveries: [], next: null };
+      max = `(${score}`;
+    }
+    const index = query.status === undefined ? l.all : l[query.status];
+    const ids = await this.#redis.zrevrangebyscore(index, max, '-inf', 'LIMIT', 0, query.limit + 1);
+    const shown = ids.slice(0, query.limit);
+    const deliveries: Delivery[] = [];
+    if (shown.length > 0) {
+      const pipeline = this.#redis.pipeline();
+      for (const id of shown) pipeline.hmget(l.records, ...recordFields(id));
+      for (const [error, fields] of (await pipeline.exec()) ?? []) {
+        const record = error ? undefined : parseRecord(fields as (string | null)[]);
+        if (record !== undefined) deliveries.push(record);
       }
-      const index = query.status === undefined ? l.all : l[query.status];
-      const ids = await redis.zrevrangebyscore(index, max, '-inf', 'LIMIT', 0, query.limit + 1);
-      const shown = ids.slice(0, query.limit);
-      const deliveries: Delivery[] = [];
-      if (shown.length > 0) {
-        const pipeline = redis.pipeline();
-        for (const id of shown) pipeline.hmget(l.records, id, `${id}:s`, `${id}:a`, `${id}:n`);
-        for (const [error, fields] of (await pipeline.exec()) ?? []) {
-          const record = error ? undefined : parseRecord(fields as (string | null)[]);
-          if (record !== undefined) deliveries.push(record);
-        }
-      }
-      return { deliveries, next: ids.length > query.limit ? (shown.at(-1) ?? null) : null };
-    },
-    async pendingCounts(tenantId) {
-      const [tenant, total] = await redis.mget(`${t(tenantId)}pending`, g.pending);
-      return { tenant: Number(tenant ?? 0), total: Number(total ?? 0) };
-    },
-    async stats() {
-      const [pending, disabled] = await redis.mget(g.pending, g.disabled);
-      return { pending: Number(pending ?? 0), disabled: Number(disabled ?? 0) };
-    },
-    getCheckpoint: (tenantId) => redis.get(`${t(tenantId)}checkpoint`),
-    async setCheckpoint(tenantId, cursor) {
-      await redis.set(`${t(tenantId)}checkpoint`, cursor);
-    },
-    async close() {
-      await redis.quit().catch(() => redis.disconnect());
-    },
-  };
+    }
+    return { deliveries, next: ids.length > query.limit ? (shown.at(-1) ?? null) : null };
+  }
+
+  async pendingCounts(tenantId: string): Promise<{ tenant: number; total: number }> {
+    const [tenant, total] = await this.#redis.mget(
+      `${this.#t(tenantId)}pending`,
+      this.#global.pending,
+    );
+    return { tenant: Number(tenant ?? 0), total: Number(total ?? 0) };
+  }
+
+  async stats(): Promise<{ pending: number; disabled: number }> {
+    const [pending, disabled] = await this.#redis.mget(this.#global.pending, this.#global.disabled);
+    return { pending: Number(pending ?? 0), disabled: Number(disabled ?? 0) };
+  }
+
+  getCheckpoint(tenantId: string): Promise<string | null> {
+    return this.#redis.get(`${this.#t(tenantId)}checkpoint`);
+  }
+
+  async setCheckpoint(tenantId: string, cursor: string): Promise<void> {
+    await this.#redis.set(`${this.#t(tenantId)}checkpoint`, cursor);
+  }
+
+  async close(): Promise<void> {
+    await this.#redis.quit().catch(() => this.#redis.disconnect());
+  }
+}
+
+/** The log's keys in the order the scripts take them: records, all, pending, succeeded, failed. */
+function logKeyList(l: LogKeys): string[] {
+  return [l.records, l.all, l.pending, l.succeeded, l.failed];
+}
+
+/** The hash fields of one record: meta, status, attempts, next attempt. */
+function recordFields(id: string): [string, string, string, string] {
+  return [id, `${id}:s`, `${id}:a`, `${id}:n`];
+}
+
+/**
+ * Creates the Redis store (its own connection).
+ * @example
+ * const store = createRedisWebhookStore({ url: 'redis://127.0.0.1:6379' });
+ */
+export function createRedisWebhookStore(options: RedisWebhookStoreOptions = {}): WebhookStore {
+  return new RedisWebhookStore(options);
 }

@@ -74,19 +74,81 @@ function outcomeOf(res: IncomingMessage, started: number): AttemptOutcome {
   };
 }
 
+/** Options of `createSender`. */
+interface SenderOptions {
+  timeoutMs: number;
+  allowHttp: boolean;
+  allowPrivate: boolean;
+  resolver?: Resolver;
+  userAgent?: string;
+}
+
+/** True when the URL itself is refused (scheme, or a literal private address): no request is made. */
+function blockedUrl(url: URL, options: Pick<SenderOptions, 'allowHttp' | 'allowPrivate'>): boolean {
+  if (url.protocol === 'http:' && !options.allowHttp) return true;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return true;
+  if (options.allowPrivate) return false;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return isIP(host) !== 0 && isBlockedAddress(host);
+}
+
+/** One POST with a total time limit; resolves (never rejects) with what happened. */
+function post(
+  url: URL,
+  init: { body: string; headers: Record<string, string>; timeoutMs: number },
+  transport: { agent: HttpAgent; lookup: ReturnType<typeof guardedLookup> },
+): Promise<AttemptOutcome> {
+  const started = Date.now();
+  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise<AttemptOutcome>((resolve) => {
+    let timedOut = false;
+    let settled = false;
+    const finish = (outcome: AttemptOutcome): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(outcome);
+    };
+    const req = request(url, {
+      method: 'POST',
+      agent: transport.agent,
+      lookup: transport.lookup,
+      headers: { ...init.headers, 'content-length': String(Buffer.byteLength(init.body)) },
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      req.destroy(new Error('timeout'));
+    }, init.timeoutMs);
+    req.on('response', (res) => {
+      let received = 0;
+      res.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > MAX_RESPONSE_BYTES) res.destroy();
+      });
+      const done = (): void => finish(outcomeOf(res, started));
+      res.on('end', done);
+      res.on('close', done);
+      res.on('error', done);
+    });
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      finish({
+        ok: false,
+        statusCode: null,
+        durationMs: Date.now() - started,
+        error: errorName(error, timedOut),
+      }),
+    );
+    req.end(init.body);
+  });
+}
+
 /**
  * Creates a sender. `allowPrivate`/`allowHttp` lift the destination rules; `resolver` replaces DNS (tests).
  * @example
  * const sender = createSender({ timeoutMs: 10_000, allowHttp: false, allowPrivate: false });
  * const outcome = await sender.send({ url, body, headers });
  */
-export function createSender(options: {
-  timeoutMs: number;
-  allowHttp: boolean;
-  allowPrivate: boolean;
-  resolver?: Resolver;
-  userAgent?: string;
-}): Sender {
+export function createSender(options: SenderOptions): Sender {
   const lookup = guardedLookup({
     resolver: options.resolver ?? systemResolver,
     allowPrivate: options.allowPrivate,
@@ -95,18 +157,10 @@ export function createSender(options: {
     http: new HttpAgent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 16, timeout: 30_000 }),
     https: new HttpsAgent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 16, timeout: 30_000 }),
   };
-  function blocked(url: URL): boolean {
-    if (url.protocol === 'http:' && !options.allowHttp) return true;
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return true;
-    if (options.allowPrivate) return false;
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    return isIP(host) !== 0 && isBlockedAddress(host);
-  }
   return {
     send({ url: raw, body, headers }) {
-      const started = Date.now();
       const url = new URL(raw);
-      if (blocked(url)) {
+      if (blockedUrl(url, options)) {
         return Promise.resolve({
           ok: false,
           statusCode: null,
@@ -114,47 +168,8 @@ export function createSender(options: {
           error: 'blocked_destination',
         });
       }
-      const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-      return new Promise<AttemptOutcome>((resolve) => {
-        let timedOut = false;
-        let settled = false;
-        const finish = (outcome: AttemptOutcome): void => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          resolve(outcome);
-        };
-        const req = request(url, {
-          method: 'POST',
-          agent: url.protocol === 'https:' ? agents.https : agents.http,
-          lookup,
-          headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-        });
-        const timer = setTimeout(() => {
-          timedOut = true;
-          req.destroy(new Error('timeout'));
-        }, options.timeoutMs);
-        req.on('response', (res) => {
-          let received = 0;
-          res.on('data', (chunk: Buffer) => {
-            received += chunk.length;
-            if (received > MAX_RESPONSE_BYTES) res.destroy();
-          });
-          const done = (): void => finish(outcomeOf(res, started));
-          res.on('end', done);
-          res.on('close', done);
-          res.on('error', done);
-        });
-        req.on('error', (error: NodeJS.ErrnoException) =>
-          finish({
-            ok: false,
-            statusCode: null,
-            durationMs: Date.now() - started,
-            error: errorName(error, timedOut),
-          }),
-        );
-        req.end(body);
-      });
+      const agent = url.protocol === 'https:' ? agents.https : agents.http;
+      return post(url, { body, headers, timeoutMs: options.timeoutMs }, { agent, lookup });
     },
     close() {
       agents.http.destroy();

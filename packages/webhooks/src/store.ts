@@ -3,6 +3,7 @@
  * dispatch checkpoint. Two implementations with the same contract: memory (dev mode, one
  * process) and Redis (`createRedisWebhookStore`, shared by every instance).
  */
+import type { DeliveriesQuery } from './input.js';
 import type { Attempt, Delivery, DeliveryStatus, StoredEndpoint } from './types.js';
 
 /** Bounds a create must respect. */
@@ -65,7 +66,7 @@ export interface WebhookStore {
   listDeliveries(
     tenantId: string,
     endpointId: string,
-    query: { status?: DeliveryStatus; limit: number; after?: string },
+    query: DeliveriesQuery,
   ): Promise<DeliveryPage>;
   /** Pending deliveries of the tenant and of everyone. */
   pendingCounts(tenantId: string): Promise<{ tenant: number; total: number }>;
@@ -90,128 +91,182 @@ interface MemoryTenant {
   pending: number;
 }
 
+/** Drops the oldest settled deliveries of a log until it holds at most `logSize` (pending ones stay). */
+function trim(log: Map<string, MemoryDelivery>, logSize: number): void {
+  let excess = log.size - logSize;
+  for (const [id, d] of log) {
+    if (excess <= 0) break;
+    if (d.delivery.status === 'pending') continue;
+    log.delete(id);
+    excess -= 1;
+  }
+}
+
+/** The newest-first page of a log before `after`, optionally of one status. */
+function pageOf(
+  log: Map<string, MemoryDelivery>,
+  query: { status?: DeliveryStatus; limit: number; after?: string },
+): DeliveryPage {
+  const afterSeq =
+    query.after === undefined ? Number.POSITIVE_INFINITY : (log.get(query.after)?.seq ?? -1);
+  const page: MemoryDelivery[] = [];
+  const all = [...log.values()];
+  for (let i = all.length - 1; i >= 0 && page.length <= query.limit; i--) {
+    const d = all[i]!;
+    if (d.seq >= afterSeq) continue;
+    if (query.status !== undefined && d.delivery.status !== query.status) continue;
+    page.push(d);
+  }
+  const more = page.length > query.limit;
+  const shown = page.slice(0, query.limit);
+  return {
+    deliveries: shown.map((d) => d.delivery),
+    next: more ? (shown.at(-1)?.delivery.id ?? null) : null,
+  };
+}
+
+/** The `WebhookStore` in maps: per-tenant state plus the global counts. */
+class MemoryWebhookStore implements WebhookStore {
+  readonly #tenants = new Map<string, MemoryTenant>();
+  #endpointsTotal = 0;
+  #pendingTotal = 0;
+  #seq = 0;
+
+  #tenant(id: string): MemoryTenant {
+    let t = this.#tenants.get(id);
+    if (t === undefined) {
+      t = { endpoints: new Map(), logs: new Map(), checkpoint: null, pending: 0 };
+      this.#tenants.set(id, t);
+    }
+    return t;
+  }
+
+  #addPending(t: MemoryTenant, n: number): void {
+    t.pending += n;
+    this.#pendingTotal += n;
+  }
+
+  async createEndpoint(endpoint: StoredEndpoint, limits: EndpointLimits): Promise<'ok' | 'limit'> {
+    const t = this.#tenant(endpoint.tenantId);
+    if (t.endpoints.size >= limits.perTenant || this.#endpointsTotal >= limits.total)
+      return 'limit';
+    t.endpoints.set(endpoint.id, endpoint);
+    t.logs.set(endpoint.id, new Map());
+    this.#endpointsTotal += 1;
+    return 'ok';
+  }
+
+  async getEndpoint(tenantId: string, id: string): Promise<StoredEndpoint | undefined> {
+    return this.#tenants.get(tenantId)?.endpoints.get(id);
+  }
+
+  async listEndpoints(tenantId: string): Promise<StoredEndpoint[]> {
+    return [...(this.#tenants.get(tenantId)?.endpoints.values() ?? [])];
+  }
+
+  async updateEndpoint(endpoint: StoredEndpoint): Promise<boolean> {
+    const t = this.#tenants.get(endpoint.tenantId);
+    if (t?.endpoints.has(endpoint.id) !== true) return false;
+    t.endpoints.set(endpoint.id, endpoint);
+    return true;
+  }
+
+  async deleteEndpoint(tenantId: string, id: string): Promise<boolean> {
+    const t = this.#tenants.get(tenantId);
+    if (t?.endpoints.delete(id) !== true) return false;
+    this.#endpointsTotal -= 1;
+    let pending = 0;
+    for (const d of t.logs.get(id)?.values() ?? []) if (d.delivery.status === 'pending') pending++;
+    this.#addPending(t, -pending);
+    t.logs.delete(id);
+    return true;
+  }
+
+  async tenantsWithEndpoints(): Promise<string[]> {
+    return [...this.#tenants.entries()].filter(([, t]) => t.endpoints.size > 0).map(([id]) => id);
+  }
+
+  async createDelivery(
+    tenantId: string,
+    endpointId: string,
+    delivery: Delivery,
+    logSize: number,
+  ): Promise<'created' | 'exists' | 'gone'> {
+    const log = this.#tenants.get(tenantId)?.logs.get(endpointId);
+    if (log === undefined) return 'gone';
+    if (log.has(delivery.id)) return 'exists';
+    log.set(delivery.id, { seq: ++this.#seq, delivery });
+    this.#addPending(this.#tenant(tenantId), 1);
+    trim(log, logSize);
+    return 'created';
+  }
+
+  async getDelivery(
+    tenantId: string,
+    endpointId: string,
+    id: string,
+  ): Promise<Delivery | undefined> {
+    return this.#tenants.get(tenantId)?.logs.get(endpointId)?.get(id)?.delivery;
+  }
+
+  async recordAttempt(
+    tenantId: string,
+    endpointId: string,
+    id: string,
+    update: AttemptUpdate,
+  ): Promise<boolean> {
+    const t = this.#tenants.get(tenantId);
+    const record = t?.logs.get(endpointId)?.get(id);
+    if (t === undefined || record === undefined) return false;
+    const was = record.delivery.status;
+    record.delivery = {
+      ...record.delivery,
+      attempts: [...record.delivery.attempts, update.attempt],
+      status: update.status,
+      nextAttemptAt: update.nextAttemptAt,
+    };
+    if (was === 'pending' && update.status !== 'pending') this.#addPending(t, -1);
+    if (was !== 'pending' && update.status === 'pending') this.#addPending(t, 1);
+    return true;
+  }
+
+  async listDeliveries(
+    tenantId: string,
+    endpointId: string,
+    query: DeliveriesQuery,
+  ): Promise<DeliveryPage> {
+    const log = this.#tenants.get(tenantId)?.logs.get(endpointId);
+    return log === undefined ? { deliveries: [], next: null } : pageOf(log, query);
+  }
+
+  async pendingCounts(tenantId: string): Promise<{ tenant: number; total: number }> {
+    return { tenant: this.#tenants.get(tenantId)?.pending ?? 0, total: this.#pendingTotal };
+  }
+
+  async stats(): Promise<{ pending: number; disabled: number }> {
+    let disabled = 0;
+    for (const t of this.#tenants.values()) {
+      for (const e of t.endpoints.values()) if (!e.enabled) disabled++;
+    }
+    return { pending: this.#pendingTotal, disabled };
+  }
+
+  async getCheckpoint(tenantId: string): Promise<string | null> {
+    return this.#tenants.get(tenantId)?.checkpoint ?? null;
+  }
+
+  async setCheckpoint(tenantId: string, cursor: string): Promise<void> {
+    this.#tenant(tenantId).checkpoint = cursor;
+  }
+
+  async close(): Promise<void> {}
+}
+
 /**
  * The in-process store (dev mode, `BUS=memory`): nothing survives a restart.
  * @example
  * const store = createMemoryWebhookStore();
  */
 export function createMemoryWebhookStore(): WebhookStore {
-  const tenants = new Map<string, MemoryTenant>();
-  let endpointsTotal = 0;
-  let pendingTotal = 0;
-  let seq = 0;
-  const tenant = (id: string): MemoryTenant => {
-    let t = tenants.get(id);
-    if (t === undefined) {
-      t = { endpoints: new Map(), logs: new Map(), checkpoint: null, pending: 0 };
-      tenants.set(id, t);
-    }
-    return t;
-  };
-  const addPending = (t: MemoryTenant, n: number): void => {
-    t.pending += n;
-    pendingTotal += n;
-  };
-  function trim(log: Map<string, MemoryDelivery>, logSize: number): void {
-    let excess = log.size - logSize;
-    for (const [id, d] of log) {
-      if (excess <= 0) break;
-      if (d.delivery.status === 'pending') continue;
-      log.delete(id);
-      excess -= 1;
-    }
-  }
-  return {
-    async createEndpoint(endpoint, limits) {
-      const t = tenant(endpoint.tenantId);
-      if (t.endpoints.size >= limits.perTenant || endpointsTotal >= limits.total) return 'limit';
-      t.endpoints.set(endpoint.id, endpoint);
-      t.logs.set(endpoint.id, new Map());
-      endpointsTotal += 1;
-      return 'ok';
-    },
-    getEndpoint: async (tenantId, id) => tenants.get(tenantId)?.endpoints.get(id),
-    listEndpoints: async (tenantId) => [...(tenants.get(tenantId)?.endpoints.values() ?? [])],
-    async updateEndpoint(endpoint) {
-      const t = tenants.get(endpoint.tenantId);
-      if (t?.endpoints.has(endpoint.id) !== true) return false;
-      t.endpoints.set(endpoint.id, endpoint);
-      return true;
-    },
-    async deleteEndpoint(tenantId, id) {
-      const t = tenants.get(tenantId);
-      if (t?.endpoints.delete(id) !== true) return false;
-      endpointsTotal -= 1;
-      let pending = 0;
-      for (const d of t.logs.get(id)?.values() ?? [])
-        if (d.delivery.status === 'pending') pending++;
-      addPending(t, -pending);
-      t.logs.delete(id);
-      return true;
-    },
-    tenantsWithEndpoints: async () =>
-      [...tenants.entries()].filter(([, t]) => t.endpoints.size > 0).map(([id]) => id),
-    async createDelivery(tenantId, endpointId, delivery, logSize) {
-      const log = tenants.get(tenantId)?.logs.get(endpointId);
-      if (log === undefined) return 'gone';
-      if (log.has(delivery.id)) return 'exists';
-      log.set(delivery.id, { seq: ++seq, delivery });
-      addPending(tenant(tenantId), 1);
-      trim(log, logSize);
-      return 'created';
-    },
-    getDelivery: async (tenantId, endpointId, id) =>
-      tenants.get(tenantId)?.logs.get(endpointId)?.get(id)?.delivery,
-    async recordAttempt(tenantId, endpointId, id, update) {
-      const t = tenants.get(tenantId);
-      const record = t?.logs.get(endpointId)?.get(id);
-      if (t === undefined || record === undefined) return false;
-      const was = record.delivery.status;
-      record.delivery = {
-        ...record.delivery,
-        attempts: [...record.delivery.attempts, update.attempt],
-        status: update.status,
-        nextAttemptAt: update.nextAttemptAt,
-      };
-      if (was === 'pending' && update.status !== 'pending') addPending(t, -1);
-      if (was !== 'pending' && update.status === 'pending') addPending(t, 1);
-      return true;
-    },
-    async listDeliveries(tenantId, endpointId, query) {
-      const log = tenants.get(tenantId)?.logs.get(endpointId);
-      if (log === undefined) return { deliveries: [], next: null };
-      const afterSeq =
-        query.after === undefined ? Number.POSITIVE_INFINITY : (log.get(query.after)?.seq ?? -1);
-      const page: MemoryDelivery[] = [];
-      const all = [...log.values()];
-      for (let i = all.length - 1; i >= 0 && page.length <= query.limit; i--) {
-        const d = all[i]!;
-        if (d.seq >= afterSeq) continue;
-        if (query.status !== undefined && d.delivery.status !== query.status) continue;
-        page.push(d);
-      }
-      const more = page.length > query.limit;
-      const shown = page.slice(0, query.limit);
-      return {
-        deliveries: shown.map((d) => d.delivery),
-        next: more ? (shown.at(-1)?.delivery.id ?? null) : null,
-      };
-    },
-    pendingCounts: async (tenantId) => ({
-      tenant: tenants.get(tenantId)?.pending ?? 0,
-      total: pendingTotal,
-    }),
-    async stats() {
-      let disabled = 0;
-      for (const t of tenants.values()) {
-        for (const e of t.endpoints.values()) if (!e.enabled) disabled++;
-      }
-      return { pending: pendingTotal, disabled };
-    },
-    getCheckpoint: async (tenantId) => tenants.get(tenantId)?.checkpoint ?? null,
-    async setCheckpoint(tenantId, cursor) {
-      tenant(tenantId).checkpoint = cursor;
-    },
-    async close() {},
-  };
+  return new MemoryWebhookStore();
 }

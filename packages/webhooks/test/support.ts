@@ -1,11 +1,11 @@
 /** Shared pieces of the webhook integration tests: sample events, a sender on a memory log, polling. */
 import { createMemoryEventLog, type EventLog } from '@causeflow/bus';
-import type { CauseFlowEvent } from '@causeflow/events';
-import pino from 'pino';
+import { type CauseFlowEvent, eventCatalog } from '@causeflow/events';
 import { Registry } from 'prom-client';
 import { afterEach } from 'vitest';
-import { WEBHOOK_DEFAULTS, type WebhookConfig } from '../src/config.js';
-import { createWebhooks, type Webhooks, type WebhooksOptions } from '../src/service.js';
+import type { WebhookConfig } from '../src/config.js';
+import type { Webhooks, WebhooksOptions } from '../src/service.js';
+import { createLoopbackWebhooks } from '../src/testing.js';
 
 let counter = 0;
 
@@ -25,19 +25,9 @@ export function incident(tenantId: string, n = ++counter): CauseFlowEvent {
   };
 }
 
-/** A valid `user.created` of `tenantId`. */
+/** A valid `user.created` of `tenantId`: the catalog's first example (one copy, from the schema). */
 export function userCreated(tenantId: string): CauseFlowEvent {
-  return {
-    event: 'user.created',
-    timestamp: '2024-04-01T10:05:00Z',
-    tenantId,
-    data: {
-      userId: 'user_01HX9VTPQR3KF8MZWBYD5N6JCE',
-      email: 'ada@example.com',
-      name: 'Ada',
-      role: 'admin',
-    },
-  };
+  return { ...structuredClone(eventCatalog['user.created'].examples[0]!), tenantId };
 }
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -56,20 +46,11 @@ export async function startWebhooks(
   options: Partial<WebhooksOptions> = {},
 ): Promise<{ log: EventLog; webhooks: Webhooks; registry: Registry }> {
   const log = options.log ?? createMemoryEventLog({ retention: 1000 });
-  const registry = new Registry();
-  const webhooks = createWebhooks({
+  const registry = options.registry ?? new Registry();
+  const webhooks = createLoopbackWebhooks({
     log,
-    config: {
-      ...WEBHOOK_DEFAULTS,
-      allowHttp: true,
-      allowPrivate: true,
-      retrySchedule: [50, 100],
-      timeoutMs: 2000,
-      sweepMs: 60_000,
-      ...config,
-    },
+    config: { retrySchedule: [50, 100], timeoutMs: 2000, sweepMs: 60_000, ...config },
     storage: { kind: 'memory' },
-    logger: pino({ level: 'silent' }),
     registry,
     random: () => 0.5,
     ...options,

@@ -1,119 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, RedisProcess } from '@causeflow/devkit/redis';
 import { Redis } from 'ioredis';
 
-/** The Redis the shared tests use: `REDIS_URL`, or the local default. */
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-/** Under CI the Redis tests must run; locally they are skipped when Redis is missing. */
-export const REDIS_REQUIRED = process.env.CI === 'true' || process.env.CI === '1';
-
-/** How to get a Redis for these tests, shown when they are skipped. */
-export const START_REDIS_HINT =
-  'start one with: redis-server --daemonize yes --port 6379 --save "" --appendonly no';
-
-/** True when a PING to `url` answers within a second. */
-export async function redisReachable(url: string = REDIS_URL): Promise<boolean> {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: 1_000,
-    retryStrategy: () => null,
-    maxRetriesPerRequest: 0,
-  });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
-
-/** A key prefix no other test uses. */
-export function uniquePrefix(): string {
-  return `cftest:${randomBytes(6).toString('hex')}:`;
-}
-
-/** Deletes every key under `prefix`. */
-export async function deleteKeys(prefix: string, url: string = REDIS_URL): Promise<void> {
-  const client = new Redis(url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
-  client.on('error', () => {});
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await client.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    client.disconnect();
-  }
-}
-
-/** A free TCP port on 127.0.0.1 (released before returning). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-/** True when a `redis-server` binary can be started. */
-export async function redisServerAvailable(): Promise<boolean> {
-  const child = spawn('redis-server', ['--version'], { stdio: 'ignore' });
-  try {
-    const [code] = (await Promise.race([once(child, 'exit'), once(child, 'error')])) as [unknown];
-    return code === 0;
-  } catch {
-    return false;
-  }
-}
-
-/** A `redis-server` child process on a fixed port, which a test can kill and start again. */
-export class RedisProcess {
-  #child: ChildProcess | undefined;
-
-  constructor(
-    readonly port: number,
-    private readonly extraArgs: readonly string[] = ['--save', '', '--appendonly', 'no'],
-  ) {}
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  /** Starts the server and waits until it answers PING. */
-  async start(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', ...this.extraArgs];
-    this.#child = spawn('redis-server', args, { stdio: 'ignore' });
-    for (let i = 0; i < 200; i++) {
-      if (await redisReachable(this.url)) return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    throw new Error(`redis-server on port ${this.port} did not start`);
-  }
-
-  /** Stops the server (SIGTERM: a clean shutdown that flushes the AOF; SIGKILL: a crash). */
-  async stop(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const child = this.#child;
-    this.#child = undefined;
-    if (!child || child.exitCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill(signal);
-    await exited;
-  }
-}
+// The shared helpers (one copy for every package's tests and the benchmarks).
+export * from '@causeflow/devkit/redis';
 
 /**
  * A TCP proxy in front of Redis whose link can be cut and restored, on a fixed port. While

@@ -253,6 +253,16 @@ describe('GET /v1/notifications/stream', () => {
     });
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
 
+    // A browser console managing webhooks updates and removes endpoints cross-origin.
+    const patch = await fetch(`${server.url}/v1/webhooks/whk_1`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://app.example.com', 'Access-Control-Request-Method': 'PATCH' },
+    });
+    expect(patch.status).toBe(204);
+    expect(patch.headers.get('access-control-allow-methods')).toBe(
+      'GET, POST, PATCH, DELETE, OPTIONS',
+    );
+
     const s = await stream('', {
       token: await server.token(),
       headers: { Origin: 'https://app.example.com' },

@@ -9,6 +9,9 @@ import type { Middleware } from 'koa';
 /** Request headers a browser may send cross-origin. */
 export const CORS_ALLOWED_HEADERS = 'Authorization, Content-Type, Last-Event-ID';
 
+/** Methods a browser may use cross-origin (the webhooks API updates with PATCH, removes with DELETE). */
+export const CORS_ALLOWED_METHODS = 'GET, POST, PATCH, DELETE, OPTIONS';
+
 /** Response headers a browser script may read cross-origin (besides the CORS-safelisted ones). */
 export const CORS_EXPOSED_HEADERS = 'Retry-After';
 
@@ -29,7 +32,7 @@ export function cors(options: { origins: readonly string[] }): Middleware {
       const origin = ctx.get('Origin');
       return allowed.has(origin) ? origin : '';
     },
-    allowMethods: 'GET, POST, OPTIONS',
+    allowMethods: CORS_ALLOWED_METHODS,
     allowHeaders: CORS_ALLOWED_HEADERS,
     exposeHeaders: CORS_EXPOSED_HEADERS,
     maxAge: 600,

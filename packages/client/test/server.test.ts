@@ -116,24 +116,29 @@ describe('against the stream server', () => {
     });
     await waitFor(() => stream.state === 'open', 5000, 'open');
     const total = 60;
-    const publisher = (async () => {
-      for (let i = 0; i < total; i += 1) {
-        await log.append([numbered(i)]);
-        await new Promise((r) => setTimeout(r, 4));
-      }
-    })();
+    const appendRange = async (from: number, to: number) => {
+      for (let i = from; i < to; i += 1) await log.append([numbered(i)]);
+    };
+    // Phase 1, live: the server goes down as soon as some events have arrived, with others in flight.
+    const live = appendRange(0, 20);
     await waitFor(() => received.length >= 10, 5000, 'some live events');
     await current.close();
     const receivedBeforeRestart = received.length;
-    await new Promise((r) => setTimeout(r, 30));
+    await live;
+    // Phase 2, down: the client has seen the drop; more events are published meanwhile.
+    await waitFor(() => states.at(-1) === 'reconnecting', 5000, 'the client noticing the drop');
+    await appendRange(20, 40);
+    // Phase 3, back: the server restarts while events keep being published.
     current = await startTestServer({ jwtSecret: SECRET, log, port, config: { retryMs: 50 } });
-    await publisher;
+    await appendRange(40, total - 1);
+    await waitFor(() => stream.state === 'open' && states.length >= 4, 10_000, 'the reconnect');
+    // The last event is the sentinel: every event before it, or a duplicate of one, came before it.
+    await log.append([numbered(total - 1)]);
     await waitFor(
-      () => received.length >= total,
+      () => received.includes(total - 1),
       10_000,
-      `all ${total} events (got ${received.length})`,
+      `the sentinel event (got ${received.length})`,
     );
-    await new Promise((r) => setTimeout(r, 50));
     expect(received).toEqual(Array.from({ length: total }, (_, i) => i));
     expect(receivedBeforeRestart).toBeLessThan(total);
     expect(states).toEqual(['connecting', 'open', 'reconnecting', 'open']);

@@ -1,5 +1,6 @@
 // The fetch transport against a hand-scripted server: exact frames, status codes and closes.
-import { afterEach, describe, expect, it } from 'vitest';
+import type { ServerResponse } from 'node:http';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CauseFlowStreamError, openStream } from '../src/index.js';
 import type { CauseFlowStream } from '../src/stream.js';
 import { sample, waitFor } from './fixtures.js';
@@ -163,7 +164,7 @@ describe('fetch transport', () => {
       expect(error).toBeInstanceOf(CauseFlowStreamError);
       expect(error).toMatchObject({ status, code, fatal: true });
       expect(states.at(-1)).toBe('closed');
-      await new Promise((r) => setTimeout(r, 60));
+      // `finished` settles once the reconnect loop has returned: no request can follow it.
       expect(s.requests).toHaveLength(1);
     },
   );
@@ -213,20 +214,62 @@ describe('fetch transport', () => {
   });
 
   it('keeps a connection that pings in time', async () => {
-    const timers: NodeJS.Timeout[] = [];
-    cleanups.push(() => timers.forEach(clearInterval));
+    // The watchdog's interval runs on a fake clock; the test moves it between pings.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    cleanups.push(() => vi.useRealTimers());
+    const responses: ServerResponse[] = [];
     const s = await server((_req, res) => {
       sseHead(res);
-      timers.push(
-        setInterval(
-          () => res.write('event: ping\ndata: {"timestamp":"2024-04-01T10:00:00Z"}\n\n'),
-          30,
-        ),
-      );
+      res.flushHeaders();
+      responses.push(res);
     });
-    track(openStream({ url: s.url, token: 'tok', heartbeatMs: 40, backoff: fast }));
-    await new Promise((r) => setTimeout(r, 400));
+    // Counts the body bytes the transport has taken from the response, to know a ping was read.
+    let written = 0;
+    let read = 0;
+    const countingFetch: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      const reader = res.body?.getReader();
+      const body = new ReadableStream<Uint8Array>(
+        {
+          async pull(controller) {
+            const chunk = await reader?.read();
+            if (chunk === undefined || chunk.done) return controller.close();
+            read += chunk.value.byteLength;
+            controller.enqueue(chunk.value);
+          },
+          cancel: (reason) => reader?.cancel(reason),
+        },
+        { highWaterMark: 0 },
+      );
+      return new Response(body, { status: res.status, headers: res.headers });
+    };
+    const stream = track(
+      openStream({
+        url: s.url,
+        token: 'tok',
+        heartbeatMs: 40,
+        fetch: countingFetch,
+        backoff: fast,
+      }),
+    );
+    const events: string[] = [];
+    stream.on('*', (e) => events.push(e.event));
+    await waitFor(() => stream.state === 'open', 3000, 'open');
+    const send = (frame: string) => {
+      written += Buffer.byteLength(frame);
+      responses[0]?.write(frame);
+    };
+    // Ten pings, each followed by 80 ms of watchdog time (the idle window is 100 ms): 800 ms in all.
+    for (let i = 0; i < 10; i += 1) {
+      send('event: ping\ndata: {"timestamp":"2024-04-01T10:00:00Z"}\n\n');
+      await waitFor(() => read === written, 3000, `ping ${i} read`);
+      vi.advanceTimersByTime(80);
+    }
+    // The sentinel: an event on the first connection still arrives, so it was never dropped.
+    send(`id: 1\nevent: incident.created\ndata: ${JSON.stringify(sample('incident.created'))}\n\n`);
+    await waitFor(() => events.length === 1, 3000, 'the sentinel event');
     expect(s.requests).toHaveLength(1);
+    expect(stream.state).toBe('open');
   });
 
   it('closes when the signal aborts', async () => {

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type DefaultTheme, defineConfig } from 'vitepress';
+import { tableLabels } from '../src/tableLabels.js';
 import { splitIntoSections } from './search.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -28,6 +29,8 @@ export default defineConfig({
   cacheDir,
   cleanUrls: false,
   lastUpdated: false,
+  // Body cells carry their column header, so narrow screens can stack rows (theme/custom.css).
+  markdown: { config: (md) => md.use(tableLabels) },
   head: [['link', { rel: 'icon', type: 'image/svg+xml', href: `${base}favicon.svg` }]],
   themeConfig: {
     nav: [

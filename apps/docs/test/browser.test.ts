@@ -55,7 +55,7 @@ async function factsOutside(page: Page): Promise<{ outside: string[]; scroll: nu
   return page.evaluate(() => {
     const width = document.documentElement.clientWidth;
     const facts = document.querySelectorAll(
-      '.cf-field-head > *, .cf-field-desc, .cf-tag, .cf-catalog li, .cf-actions a, .cf-schema-id, .cf-lifecycle li',
+      '.cf-field-head > *, .cf-field-desc, .cf-tag, .cf-catalog li, .cf-actions a, .cf-schema-id, .cf-lifecycle li, .vp-doc th, .vp-doc td',
     );
     const outside: string[] = [];
     for (const el of facts) {
@@ -68,7 +68,7 @@ async function factsOutside(page: Page): Promise<{ outside: string[]; scroll: nu
       const left = Math.min(rect.left, text.width > 0 ? text.left : rect.left);
       const right = Math.max(rect.right, text.right);
       if (left < -0.5 || right > width + 0.5) {
-        const field = el.closest('.cf-field')?.id ?? '';
+        const field = el.closest('.cf-field')?.id ?? el.getAttribute('data-label') ?? '';
         outside.push(
           `${field} ${el.className}: ${el.textContent?.slice(0, 60)} [${Math.round(left)}–${Math.round(right)} of ${width}]`,
         );
@@ -150,6 +150,14 @@ describeBrowser('the built docs site in Chromium', () => {
             'changelog.html',
             'webhooks.html',
             'getting-started.html',
+            'contract.html',
+            'operating.html',
+            'reference/api.html',
+            'reference/openapi.html',
+            'reference/asyncapi.html',
+            'contributing.html',
+            'live.html',
+            '',
           ]) {
             await p.goto(`${origin}/docs/${path}`);
             await p.locator('h1').first().waitFor();
@@ -223,6 +231,56 @@ describeBrowser('the built docs site in Chromium', () => {
         await p.locator('.cf-fields').first().waitFor();
         await p.addStyleTag({
           content: '.cf-field-desc { white-space: nowrap !important; }',
+        });
+        const { outside } = await factsOutside(p);
+        expect(outside.length).toBeGreaterThan(0);
+      } finally {
+        await p.close();
+      }
+    });
+
+    it('stacks the rows of every contract and operating table at 390 px, each cell labelled by its column', async () => {
+      const p = await browser.newPage({ viewport: { width: 390, height: 900 } });
+      try {
+        for (const path of ['contract.html', 'operating.html']) {
+          await p.goto(`${origin}/docs/${path}`);
+          await p.locator('.vp-doc table').first().waitFor();
+          const cells = await p.locator('.vp-doc td').evaluateAll((els) =>
+            els.map((el) => ({
+              label: el.getAttribute('data-label'),
+              first: el.previousElementSibling === null,
+              shown: getComputedStyle(el, '::before').content,
+              display: getComputedStyle(el).display,
+            })),
+          );
+          expect(cells.length, path).toBeGreaterThan(10);
+          for (const cell of cells) {
+            expect(cell.label, path).toBeTruthy();
+            expect(cell.display, path).toBe('block');
+            if (!cell.first) expect(cell.shown, path).toBe(`"${cell.label}"`);
+          }
+        }
+        await p.goto(`${origin}/docs/contract.html#errors-and-status-codes`);
+        await p.screenshot({ path: join(results, 'contract-390.png') });
+      } finally {
+        await p.close();
+      }
+    });
+
+    it('reports a table cell that does not fit, so the table check has teeth', async () => {
+      const p = await browser.newPage({ viewport: { width: 390, height: 900 } });
+      try {
+        await p.goto(`${origin}/docs/contract.html`);
+        await p.locator('.vp-doc table').first().waitFor();
+        // The theme's table without the narrow-screen stacking: a row per line, cells side by side.
+        await p.addStyleTag({
+          content: [
+            '.vp-doc thead { display: table-header-group !important; }',
+            '.vp-doc tbody { display: table-row-group !important; }',
+            '.vp-doc tr { display: table-row !important; }',
+            '.vp-doc td { display: table-cell !important; }',
+            '.vp-doc td, .vp-doc td code { overflow-wrap: normal !important; word-break: normal !important; }',
+          ].join('\n'),
         });
         const { outside } = await factsOutside(p);
         expect(outside.length).toBeGreaterThan(0);

@@ -25,11 +25,16 @@ export function deliveryIdFor(endpointId: string, eventId: string): string {
   return `dlv_${createHash('sha256').update(`${endpointId}\n${eventId}`).digest('hex').slice(0, 26)}`;
 }
 
-/** True when `endpoint`'s filter lets the event through (empty filter: everything). */
-export function endpointMatches(endpoint: Pick<StoredEndpoint, 'events'>, name: string): boolean {
-  if (endpoint.events.length === 0) return true;
+/**
+ * The predicate of `endpoint`'s filter (empty filter: everything). Build it once per page or
+ * replay, not per event: parsing the filter walks the catalog.
+ */
+export function endpointMatcher(
+  endpoint: Pick<StoredEndpoint, 'events'>,
+): (name: string) => boolean {
+  if (endpoint.events.length === 0) return () => true;
   const parsed = parseEventFilter(endpoint.events.join(','));
-  return parsed.ok && parsed.filter.matches(name);
+  return parsed.ok ? parsed.filter.matches : () => false;
 }
 
 /**
@@ -155,12 +160,15 @@ function selectCandidates(
   let room = bounds.room;
   const candidates: Candidate[] = [];
   let through = 0;
+  const filters = endpoints.map((endpoint) => ({ endpoint, matches: endpointMatcher(endpoint) }));
   for (const stored of events) {
-    const matching = endpoints.filter(
-      (endpoint) =>
-        (endpoint.since === null || log.compareCursors(stored.cursor, endpoint.since) > 0) &&
-        endpointMatches(endpoint, stored.event.event),
-    );
+    const matching = filters
+      .filter(
+        ({ endpoint, matches }) =>
+          (endpoint.since === null || log.compareCursors(stored.cursor, endpoint.since) > 0) &&
+          matches(stored.event.event),
+      )
+      .map(({ endpoint }) => endpoint);
     // An event matching more endpoints than the bound still goes when nothing else is pending.
     if (matching.length > room && (through > 0 || bounds.tenantPending > 0)) break;
     room -= matching.length;

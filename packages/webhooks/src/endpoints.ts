@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { EventLog, StoredEvent } from '@causeflow/bus';
 import type { Logger } from 'pino';
 import type { WebhookConfig } from './config.js';
-import { endpointMatches, firstAttempt } from './dispatcher.js';
+import { endpointMatcher, firstAttempt } from './dispatcher.js';
 import { WebhookError } from './errors.js';
 import { type DeliveriesQuery, parseCreate, parseReplay, parseUpdate } from './input.js';
 import type { DeliveryQueue, QueuedJob } from './queue.js';
@@ -88,6 +88,7 @@ async function replayJobs(
 ): Promise<QueuedJob[]> {
   const { log, config } = deps;
   const jobs: QueuedJob[] = [];
+  const matches = endpointMatcher(endpoint);
   let cursor = after;
   for (;;) {
     const read = await log.readAfter(endpoint.tenantId, cursor, config.pageSize);
@@ -103,7 +104,7 @@ async function replayJobs(
       continue;
     }
     for (const stored of events) {
-      if (!endpointMatches(endpoint, stored.event.event)) continue;
+      if (!matches(stored.event.event)) continue;
       jobs.push(firstAttempt(endpoint, stored, `dlv_${randomBytes(13).toString('hex')}`));
       if (jobs.length > room) {
         throw new WebhookError(

@@ -151,12 +151,18 @@ describe('soak', () => {
       );
       // idle keep-alive sockets of the test's own fetch pool close after the server's keep-alive
       // timeout (5 s): wait for them, up to 8 s
+      // The settled sample is the one checked: sampling fetches /metrics, which can open a socket
+      // of its own between a bare fd check and a later sample.
       const settleStart = Date.now();
-      await until(() => srv.fds() <= first.fds + 5, { timeoutMs: 8000, intervalMs: 200 }).catch(
-        () => undefined,
-      );
+      let last = await sample();
+      await until(
+        async () => {
+          last = await sample();
+          return last.fds <= first.fds + 5;
+        },
+        { timeoutMs: 8000, intervalMs: 200 },
+      ).catch(() => undefined);
       const settleMs = Date.now() - settleStart;
-      const last = await sample();
       samples.push(last);
       const peakFds = Math.max(...samples.map((s) => s.fds));
       const peakHeap = Math.max(...samples.map((s) => s.heap));
